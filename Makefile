@@ -1,0 +1,58 @@
+# Every target uses the project's virtual environment; `make install` creates it.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
+
+.PHONY: install run test lint typecheck generate check-generated validate-specs ci clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,postgres]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install  ## Run the service on SQLite at http://127.0.0.1:8000
+	$(PY) -m service
+
+generate: install  ## Regenerate generated/ from the shared schemas
+	$(PY) -m datamodel_code_generator \
+		--input specs/schemas.yaml --input-file-type jsonschema \
+		--output generated/models.py \
+		--output-model-type pydantic_v2.BaseModel --extra-fields forbid \
+		--disable-timestamp --target-python-version 3.11 \
+		--use-annotated --use-standard-collections --use-union-operator \
+		--use-double-quotes --formatters builtin \
+		--use-schema-description --use-field-description \
+		--collapse-root-models --skip-root-model
+
+check-generated: install  ## Fail when generated/ is stale
+	cp generated/models.py /tmp/models.committed.py
+	$(MAKE) --no-print-directory generate
+	@if ! diff -u /tmp/models.committed.py generated/models.py; then \
+		cp /tmp/models.committed.py generated/models.py; \
+		echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
+
+validate-specs: install  ## Both specs pass their official validators
+	$(VENV)/bin/openapi-spec-validator specs/openapi.yaml
+	ASYNCAPI_METRICS_CONFIG_PATH=$(CURDIR)/tools/asyncapi-analytics.json SUPPRESS_NO_CONFIG_WARNING=1 \
+		npx --no-install asyncapi validate specs/asyncapi.yaml --fail-severity error
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install  ## The whole suite: lint, types, generated code, specs, tests
+	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,79 @@
+"""ASGI application: Socket.IO in front, Starlette behind it for HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
+
+import socketio
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from service.bootstrap import bootstrap
+from service.domain.errors import DomainError
+from service.http import problems
+from service.http.routes import routes
+from service.notifiers.socketio import (
+    SocketIOConversationNotifier,
+    SocketIOEmitter,
+    SocketIOMessageNotifier,
+)
+from service.realtime.namespace import ChatNamespace
+from service.settings import Settings
+from service.storage.database import create_engine, create_schema
+from service.storage.unit_of_work import SqlAlchemyUnitOfWork
+
+
+def create_app(settings: Settings) -> socketio.ASGIApp:
+    engine = create_engine(settings.database_url)
+    session_factory = async_sessionmaker(engine, expire_on_commit=False)
+    cors: Any = list(settings.cors_origins) or None  # None: same origin only
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        cors_allowed_origins=cors,
+        max_http_buffer_size=settings.max_body_bytes,
+    )
+    emitter = SocketIOEmitter(sio)
+    services = bootstrap(
+        settings=settings,
+        uow_factory=partial(SqlAlchemyUnitOfWork, session_factory),
+        conversation_notifier=SocketIOConversationNotifier(emitter),
+        message_notifier=SocketIOMessageNotifier(emitter),
+    )
+    sio.register_namespace(ChatNamespace("/", services))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await create_schema(engine)
+        try:
+            yield {"services": services}
+        finally:
+            await engine.dispose()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    http_app = Starlette(
+        routes=routes(),
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            DomainError: problems.on_domain_error,
+            problems.HttpProblem: problems.on_http_problem,
+            HTTPException: problems.on_http_exception,
+            Exception: problems.on_unexpected,
+        },
+    )
+    return socketio.ASGIApp(sio, other_asgi_app=http_app)

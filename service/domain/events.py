@@ -1,0 +1,61 @@
+"""Domain events: what happened, fired by services after their transaction commits."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from service.domain.model import Conversation, Message, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A participant to tell, with their own unread count."""
+
+    user_id: int
+    unread_count: int
+
+
+class RemovalReason(enum.StrEnum):
+    DELETED = "deleted"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationCreated:
+    conversation: Conversation
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationUpdated:
+    conversation: Conversation
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationDeleted:
+    conversation_id: int
+    user_ids: tuple[int, ...]
+    reason: RemovalReason
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCreated:
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesRead:
+    conversation_id: int
+    reader: UserRef
+    message_ids: tuple[int, ...]
+    last_read_message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadCountUpdated:
+    user_id: int
+    conversation_id: int
+    unread_count: int
+    total_unread: int

@@ -1,0 +1,114 @@
+"""Domain objects: plain dataclasses, free of HTTP, Socket.IO and SQL."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+MAX_ID = 2**53 - 1  # ids must stay exact in JavaScript numbers
+MESSAGE_BODY_MAX = 4000
+READ_EVENT_MAX_IDS = 100
+
+
+class ConversationKind(enum.StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    id: int
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    created_at: datetime
+
+    @property
+    def ref(self) -> UserRef:
+        return UserRef(self.id, self.username, self.display_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    sender: UserRef
+    body: str
+    client_message_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    kind: ConversationKind
+    title: str | None
+    participants: tuple[UserRef, ...]
+    created_by: int
+    created_at: datetime
+    updated_at: datetime
+    last_message: Message | None
+
+    @property
+    def participant_ids(self) -> tuple[int, ...]:
+        return tuple(p.id for p in self.participants)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    """A conversation as one participant sees it."""
+
+    conversation: Conversation
+    unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationPage:
+    items: tuple[ConversationView, ...]
+    next_cursor: ActivityCursor | None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ActivityCursor:
+    """Position in a list ordered by (updated_at, id), newest first."""
+
+    updated_at: datetime
+    conversation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    items: tuple[Message, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    items: tuple[User, ...]
+    next_after: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadState:
+    conversation_id: int
+    last_read_message_id: int | None
+    unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadSummary:
+    total_unread: int
+    per_conversation: tuple[tuple[int, int], ...]  # (conversation_id, unread_count)

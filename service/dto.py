@@ -1,0 +1,92 @@
+"""Domain objects to generated DTOs. HTTP routes and notifiers share these."""
+
+from __future__ import annotations
+
+from generated import models as dto
+from service.domain import model
+from service.domain.errors import DomainError, InputError, InvalidInput
+from service.domain.events import MessagesRead, UnreadCountUpdated
+
+
+def user(value: model.User) -> dto.User:
+    return dto.User(
+        id=value.id,
+        username=value.username,
+        display_name=value.display_name,
+        created_at=value.created_at,
+    )
+
+
+def user_summary(value: model.UserRef) -> dto.UserSummary:
+    return dto.UserSummary(id=value.id, username=value.username, display_name=value.display_name)
+
+
+def message(value: model.Message) -> dto.Message:
+    return dto.Message(
+        id=value.id,
+        conversation_id=value.conversation_id,
+        sender=user_summary(value.sender),
+        body=value.body,
+        client_message_id=value.client_message_id,
+        created_at=value.created_at,
+    )
+
+
+def _message_summary(value: model.Message) -> dto.MessageSummary:
+    return dto.MessageSummary(
+        id=value.id, sender=user_summary(value.sender), body=value.body, created_at=value.created_at
+    )
+
+
+def conversation(value: model.Conversation, unread_count: int) -> dto.Conversation:
+    last = value.last_message
+    return dto.Conversation(
+        id=value.id,
+        kind=dto.ConversationKind(value.kind.value),
+        title=value.title,
+        participants=[user_summary(p) for p in value.participants],
+        created_by=value.created_by,
+        created_at=value.created_at,
+        updated_at=value.updated_at,
+        last_message=None if last is None else _message_summary(last),
+        unread_count=unread_count,
+    )
+
+
+def conversation_view(value: model.ConversationView) -> dto.Conversation:
+    return conversation(value.conversation, value.unread_count)
+
+
+def message_read(event: MessagesRead) -> dto.MessageReadEvent:
+    return dto.MessageReadEvent(
+        conversation_id=event.conversation_id,
+        reader=user_summary(event.reader),
+        message_ids=[dto.MessageId(i) for i in event.message_ids],
+        last_read_message_id=event.last_read_message_id,
+    )
+
+
+def unread_count(event: UnreadCountUpdated) -> dto.UnreadCountUpdatedEvent:
+    return dto.UnreadCountUpdatedEvent(
+        conversation_id=event.conversation_id,
+        unread_count=event.unread_count,
+        total_unread=event.total_unread,
+    )
+
+
+def field_errors(errors: tuple[InputError, ...]) -> list[dto.FieldError] | None:
+    if not errors:
+        return None
+    return [dto.FieldError(location=e.location[:256], message=e.message[:1024]) for e in errors]
+
+
+def ack_error(error: DomainError) -> dto.AckError:
+    errors = error.errors if isinstance(error, InvalidInput) else ()
+    return dto.AckError(
+        ok=False,
+        error=dto.AckErrorDetail(
+            code=dto.ErrorCode(error.code),
+            message=error.message[:2048],
+            errors=field_errors(errors),
+        ),
+    )

@@ -1,0 +1,109 @@
+"""Reading request input strictly against the generated models and the spec's bounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect, Request
+
+from generated import models as dto
+from service.domain.model import MAX_ID
+from service.dto import field_errors
+from service.http.problems import HttpProblem
+from service.validation import input_errors
+
+Model = TypeVar("Model", bound=BaseModel)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+async def read_body(request: Request, model: type[Model], max_bytes: int) -> Model:
+    """The JSON body as `model`: 415, 413, 400 or 422 problems otherwise."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HttpProblem("unsupported_media_type", "Send the body as application/json.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise HttpProblem("payload_too_large", f"The request body exceeds {max_bytes} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise HttpProblem(
+                    "payload_too_large", f"The request body exceeds {max_bytes} bytes."
+                )
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise HttpProblem("bad_request", "The client disconnected.") from exc
+    raw = b"".join(chunks)
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise HttpProblem("bad_request", "The request body is not valid JSON.") from exc
+        raise HttpProblem(
+            "validation_error",
+            f"The request body does not match {model.__name__}.",
+            field_errors(input_errors("body", exc)),
+        ) from exc
+
+
+def _invalid(location: str, message: str) -> HttpProblem:
+    return HttpProblem(
+        "validation_error",
+        f"{location} {message}.",
+        [dto.FieldError(location=location, message=message)],
+    )
+
+
+def _integer(location: str, raw: str, minimum: int, maximum: int) -> int:
+    text = raw.strip()
+    if not text.lstrip("-").isdigit() or len(text) > 20:
+        raise _invalid(location, "must be an integer")
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise _invalid(location, f"must be between {minimum} and {maximum}")
+    return value
+
+
+def path_id(request: Request, name: str) -> int:
+    return _integer(f"path.{name}", request.path_params[name], 1, MAX_ID)
+
+
+def query_int(request: Request, name: str, minimum: int, maximum: int) -> int | None:
+    raw = request.query_params.get(name)
+    return None if raw is None else _integer(f"query.{name}", raw, minimum, maximum)
+
+
+def query_limit(request: Request) -> int:
+    limit = query_int(request, "limit", 1, MAX_LIMIT)
+    return DEFAULT_LIMIT if limit is None else limit
+
+
+def query_text(request: Request, name: str, min_length: int, max_length: int) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not min_length <= len(raw) <= max_length:
+        raise _invalid(f"query.{name}", f"must have {min_length} to {max_length} characters")
+    if "\x00" in raw:
+        raise _invalid(f"query.{name}", "must not contain NUL")
+    return raw
+
+
+def query_datetime(request: Request, name: str) -> datetime | None:
+    raw = query_text(request, name, 1, 64)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError as exc:
+        raise _invalid(f"query.{name}", "must be an RFC 3339 date-time") from exc
+    if value.tzinfo is None:
+        raise _invalid(f"query.{name}", "must carry a UTC offset")
+    return value

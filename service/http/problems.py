@@ -1,0 +1,94 @@
+"""RFC 9457 problem responses and the exception handlers that produce them."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from generated import models as dto
+from service.domain.errors import DomainError, InvalidInput
+from service.dto import field_errors
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS = {
+    "bad_request": 400,
+    "validation_error": 422,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "internal_error": 500,
+}
+
+
+class HttpProblem(Exception):
+    """A transport-level refusal (bad JSON, wrong media type, body too large)."""
+
+    def __init__(self, code: str, detail: str, errors: list[dto.FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+
+
+def problem(
+    request: Request,
+    code: str,
+    detail: str,
+    errors: list[dto.FieldError] | None = None,
+    status: int | None = None,
+) -> Response:
+    status = status or _STATUS[code]
+    body = dto.Problem(
+        type=f"/problems/{code}",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail[:2048],
+        instance=request.url.path[:2048],
+        code=dto.ErrorCode(code),
+        errors=errors,
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(
+        body.model_dump_json(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    errors = field_errors(exc.errors) if isinstance(exc, InvalidInput) else None
+    log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
+    return problem(request, exc.code, exc.message, errors)
+
+
+async def on_http_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpProblem)
+    log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.detail)
+    return problem(request, exc.code, exc.detail, exc.errors)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return problem(request, "not_found", "No such resource.")
+    code = "bad_request" if exc.status_code < 500 else "internal_error"
+    response = problem(request, code, str(exc.detail), status=exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, "internal_error", "An unexpected error occurred.")

@@ -1,0 +1,46 @@
+"""Notifier ports: how services announce committed changes, whatever the transport."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from service.domain.events import (
+    ConversationCreated,
+    ConversationDeleted,
+    ConversationUpdated,
+    MessageCreated,
+    MessagesRead,
+    UnreadCountUpdated,
+)
+
+
+class ConversationNotifier(ABC):
+    """Tells participants about conversations appearing, changing and disappearing."""
+
+    @abstractmethod
+    async def conversation_created(self, event: ConversationCreated) -> None:
+        """Each recipient now participates in `event.conversation`."""
+
+    @abstractmethod
+    async def conversation_updated(self, event: ConversationUpdated) -> None:
+        """Title, participants or last message of `event.conversation` changed."""
+
+    @abstractmethod
+    async def conversation_deleted(self, event: ConversationDeleted) -> None:
+        """The conversation is gone for `event.user_ids`; they must stop receiving its events."""
+
+
+class MessageNotifier(ABC):
+    """Tells participants about messages and read state."""
+
+    @abstractmethod
+    async def message_created(self, event: MessageCreated) -> None:
+        """A message was stored."""
+
+    @abstractmethod
+    async def messages_read(self, event: MessagesRead) -> None:
+        """A participant's read watermark moved forward."""
+
+    @abstractmethod
+    async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
+        """A user's unread count in a conversation, and their total, changed."""

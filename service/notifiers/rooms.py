@@ -1,0 +1,11 @@
+"""The only place that spells Socket.IO room names."""
+
+from __future__ import annotations
+
+
+def user(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def conversation(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"

@@ -1,0 +1,18 @@
+"""The services an entry point (HTTP or Socket.IO) may call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.services.conversations import ConversationService
+from service.services.messages import MessageService
+from service.services.users import UserService
+from service.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    users: UserService
+    conversations: ConversationService
+    messages: MessageService

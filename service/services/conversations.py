@@ -1,0 +1,294 @@
+"""Conversations and their participants."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
+from service.domain.events import (
+    ConversationCreated,
+    ConversationDeleted,
+    ConversationUpdated,
+    Recipient,
+    RemovalReason,
+)
+from service.domain.model import (
+    ActivityCursor,
+    Conversation,
+    ConversationKind,
+    ConversationPage,
+    ConversationView,
+)
+from service.notifiers.base import ConversationNotifier
+from service.services.clock import Clock
+from service.services.rules import clean_text, unique_ids, unknown_users
+from service.storage.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedConversation:
+    view: ConversationView
+    created: bool
+
+
+def encode_cursor(cursor: ActivityCursor) -> str:
+    raw = f"{cursor.updated_at.isoformat()}|{cursor.conversation_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(value: str) -> ActivityCursor:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        stamp, _, conversation_id = raw.partition("|")
+        cursor = ActivityCursor(datetime.fromisoformat(stamp), int(conversation_id))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(
+            "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
+        ) from exc
+    if cursor.updated_at.tzinfo is None:
+        raise InvalidInput(
+            "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
+        )
+    return cursor
+
+
+def _not_found(conversation_id: int) -> NotFound:
+    return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")
+
+
+class ConversationService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        notifier: ConversationNotifier,
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._notifier = notifier
+        self._clock = clock
+
+    async def create(
+        self,
+        caller_id: int,
+        kind: ConversationKind,
+        title: str | None,
+        participant_ids: list[int],
+    ) -> CreatedConversation:
+        """Start a conversation; a direct one that exists is returned instead."""
+        others = unique_ids("body.participant_ids", participant_ids)
+        if kind is ConversationKind.DIRECT:
+            return await self._create_direct(caller_id, title, others)
+        if title is None:
+            raise InvalidInput(
+                "A group needs a title.", (InputError("body.title", "required for a group"),)
+            )
+        return await self._create(
+            caller_id, kind, clean_text("body.title", title), {caller_id, *others}, None
+        )
+
+    async def _create_direct(
+        self, caller_id: int, title: str | None, others: list[int]
+    ) -> CreatedConversation:
+        if title is not None:
+            raise InvalidInput(
+                "A direct conversation has no title.",
+                (InputError("body.title", "must be absent for a direct conversation"),),
+            )
+        if len(others) != 1 or others[0] == caller_id:
+            raise InvalidInput(
+                "A direct conversation takes exactly one other user.",
+                (InputError("body.participant_ids", "must hold exactly one other user id"),),
+            )
+        low, high = sorted((caller_id, others[0]))
+        key = f"{low}:{high}"
+        existing = await self._find_direct(caller_id, key)
+        if existing is not None:
+            return existing
+        try:
+            return await self._create(caller_id, ConversationKind.DIRECT, None, {low, high}, key)
+        except Conflict:
+            # Another request created it between our lookup and our insert.
+            found = await self._find_direct(caller_id, key)
+            if found is None:
+                raise
+            return found
+
+    async def _find_direct(self, caller_id: int, key: str) -> CreatedConversation | None:
+        async with self._uow_factory() as uow:
+            conversation_id = await uow.conversations.find_direct(key)
+            if conversation_id is None:
+                return None
+            view = await self._view(uow, conversation_id, caller_id)
+        return CreatedConversation(view, created=False)
+
+    async def _create(
+        self,
+        caller_id: int,
+        kind: ConversationKind,
+        title: str | None,
+        members: set[int],
+        direct_key: str | None,
+    ) -> CreatedConversation:
+        async with self._uow_factory() as uow:
+            missing = members - await uow.users.existing_ids(members)
+            if missing:
+                raise unknown_users("body.participant_ids", missing)
+            conversation_id = await uow.conversations.add(
+                kind, title, caller_id, sorted(members), direct_key, self._clock()
+            )
+            conversation = await self._load(uow, conversation_id)
+            await uow.commit()
+        recipients = tuple(Recipient(user_id, 0) for user_id in conversation.participant_ids)
+        await self._notifier.conversation_created(ConversationCreated(conversation, recipients))
+        return CreatedConversation(ConversationView(conversation, 0), created=True)
+
+    async def list_for(
+        self,
+        caller_id: int,
+        limit: int,
+        cursor: str | None,
+        updated_since: datetime | None,
+    ) -> ConversationPage:
+        """The caller's conversations, newest activity first."""
+        before = None if cursor is None else decode_cursor(cursor)
+        async with self._uow_factory() as uow:
+            found = await uow.conversations.list_for_user(
+                caller_id, limit + 1, before, updated_since
+            )
+            page = found[:limit]
+            unread = await uow.read_states.unread_by_conversation(caller_id, [c.id for c in page])
+        views = tuple(ConversationView(c, unread.get(c.id, 0)) for c in page)
+        next_cursor = None
+        if len(found) > limit:
+            last = page[-1]
+            next_cursor = ActivityCursor(last.updated_at, last.id)
+        return ConversationPage(views, next_cursor)
+
+    async def get(self, caller_id: int, conversation_id: int) -> ConversationView:
+        """One of the caller's conversations; `NotFound` for any other."""
+        async with self._uow_factory() as uow:
+            return await self._view(uow, conversation_id, caller_id)
+
+    async def ensure_participant(self, caller_id: int, conversation_id: int) -> None:
+        """`NotFound` unless the caller participates in the conversation."""
+        async with self._uow_factory() as uow:
+            if not await uow.conversations.is_participant(conversation_id, caller_id):
+                raise _not_found(conversation_id)
+
+    async def rename(self, caller_id: int, conversation_id: int, title: str) -> ConversationView:
+        """Rename a group; `Conflict` for a direct conversation."""
+        title = clean_text("body.title", title)
+        async with self._uow_factory() as uow:
+            current = await self._participating(uow, conversation_id, caller_id)
+            if current.kind is ConversationKind.DIRECT:
+                raise Conflict("A direct conversation has no title.")
+            await uow.conversations.rename(conversation_id, title, self._clock())
+            conversation, recipients = await self._snapshot(uow, conversation_id)
+            await uow.commit()
+        await self._notifier.conversation_updated(ConversationUpdated(conversation, recipients))
+        return _view_for(conversation, recipients, caller_id)
+
+    async def delete(self, caller_id: int, conversation_id: int) -> None:
+        """Delete for everyone: a group by its creator, a direct one by either side."""
+        async with self._uow_factory() as uow:
+            current = await self._participating(uow, conversation_id, caller_id)
+            if current.kind is ConversationKind.GROUP and current.created_by != caller_id:
+                raise Forbidden("Only the creator may delete a group conversation.")
+            await uow.conversations.delete(conversation_id)
+            await uow.commit()
+        await self._notifier.conversation_deleted(
+            ConversationDeleted(conversation_id, current.participant_ids, RemovalReason.DELETED)
+        )
+
+    async def add_participants(
+        self, caller_id: int, conversation_id: int, user_ids: list[int]
+    ) -> ConversationView:
+        """Add users to a group; those already in it are ignored."""
+        wanted = set(unique_ids("body.user_ids", user_ids))
+        async with self._uow_factory() as uow:
+            current = await self._participating(uow, conversation_id, caller_id)
+            if current.kind is ConversationKind.DIRECT:
+                raise Conflict("A direct conversation cannot take more participants.")
+            missing = wanted - await uow.users.existing_ids(wanted)
+            if missing:
+                raise unknown_users("body.user_ids", missing)
+            added = wanted - set(current.participant_ids)
+            if not added:
+                return await self._view(uow, conversation_id, caller_id)
+            now = self._clock()
+            # Newcomers start with history read: their badge counts only what follows.
+            last_id = None if current.last_message is None else current.last_message.id
+            await uow.conversations.add_participants(conversation_id, sorted(added), last_id, now)
+            await uow.conversations.touch(conversation_id, now)
+            conversation, recipients = await self._snapshot(uow, conversation_id)
+            await uow.commit()
+        newcomers = tuple(r for r in recipients if r.user_id in added)
+        others = tuple(r for r in recipients if r.user_id not in added)
+        await self._notifier.conversation_created(ConversationCreated(conversation, newcomers))
+        await self._notifier.conversation_updated(ConversationUpdated(conversation, others))
+        return _view_for(conversation, recipients, caller_id)
+
+    async def remove_participant(self, caller_id: int, conversation_id: int, user_id: int) -> None:
+        """Leave a group, or (the creator) remove someone from it."""
+        async with self._uow_factory() as uow:
+            current = await self._participating(uow, conversation_id, caller_id)
+            if current.kind is ConversationKind.DIRECT:
+                raise Conflict("Nobody can be removed from a direct conversation; delete it.")
+            if user_id not in current.participant_ids:
+                raise NotFound(f"User {user_id} is not a participant of {conversation_id}.")
+            if user_id != caller_id and current.created_by != caller_id:
+                raise Forbidden("Only the creator may remove other participants.")
+            await uow.conversations.remove_participant(conversation_id, user_id)
+            remaining = [uid for uid in current.participant_ids if uid != user_id]
+            if remaining:
+                await uow.conversations.touch(conversation_id, self._clock())
+                conversation, recipients = await self._snapshot(uow, conversation_id)
+            else:
+                await uow.conversations.delete(conversation_id)
+            await uow.commit()
+        await self._notifier.conversation_deleted(
+            ConversationDeleted(conversation_id, (user_id,), RemovalReason.REMOVED)
+        )
+        if remaining:
+            await self._notifier.conversation_updated(ConversationUpdated(conversation, recipients))
+
+    async def _participating(
+        self, uow: UnitOfWork, conversation_id: int, caller_id: int
+    ) -> Conversation:
+        conversation = await uow.conversations.get(conversation_id)
+        if conversation is None or caller_id not in conversation.participant_ids:
+            raise _not_found(conversation_id)
+        return conversation
+
+    async def _view(
+        self, uow: UnitOfWork, conversation_id: int, caller_id: int
+    ) -> ConversationView:
+        conversation = await self._participating(uow, conversation_id, caller_id)
+        unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
+        return ConversationView(conversation, unread.get(conversation_id, 0))
+
+    async def _load(self, uow: UnitOfWork, conversation_id: int) -> Conversation:
+        conversation = await uow.conversations.get(conversation_id)
+        assert conversation is not None, "loaded inside the transaction that wrote it"
+        return conversation
+
+    async def _snapshot(
+        self, uow: UnitOfWork, conversation_id: int
+    ) -> tuple[Conversation, tuple[Recipient, ...]]:
+        conversation = await self._load(uow, conversation_id)
+        counts = await uow.read_states.unread_counts(conversation_id)
+        recipients = tuple(
+            Recipient(uid, counts.get(uid, 0)) for uid in conversation.participant_ids
+        )
+        return conversation, recipients
+
+
+def _view_for(
+    conversation: Conversation, recipients: tuple[Recipient, ...], user_id: int
+) -> ConversationView:
+    unread = next((r.unread_count for r in recipients if r.user_id == user_id), 0)
+    return ConversationView(conversation, unread)

@@ -1,0 +1,167 @@
+"""Messages, read watermarks and unread counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.domain.errors import Conflict, InputError, InvalidInput, NotFound
+from service.domain.events import (
+    ConversationUpdated,
+    MessageCreated,
+    MessagesRead,
+    Recipient,
+    UnreadCountUpdated,
+)
+from service.domain.model import (
+    READ_EVENT_MAX_IDS,
+    Message,
+    MessagePage,
+    ReadState,
+    UnreadSummary,
+)
+from service.notifiers.base import ConversationNotifier, MessageNotifier
+from service.services.clock import Clock
+from service.services.rules import clean_text
+from service.storage.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    message: Message
+    created: bool
+
+
+def _not_found(conversation_id: int) -> NotFound:
+    return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")
+
+
+class MessageService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        notifier: MessageNotifier,
+        conversation_notifier: ConversationNotifier,
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._notifier = notifier
+        self._conversation_notifier = conversation_notifier
+        self._clock = clock
+
+    async def send(
+        self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
+    ) -> SentMessage:
+        """Store a message; a repeated idempotency key returns the first one."""
+        clean_text("body.body", body)
+        if client_message_id is not None:
+            clean_text("body.client_message_id", client_message_id)
+        try:
+            return await self._store(sender_id, conversation_id, body, client_message_id)
+        except Conflict:
+            # A concurrent retry with the same key committed first: answer with its message.
+            assert client_message_id is not None
+            async with self._uow_factory() as uow:
+                first = await uow.messages.find_by_client_id(
+                    conversation_id, sender_id, client_message_id
+                )
+            if first is None:
+                raise
+            return SentMessage(first, created=False)
+
+    async def _store(
+        self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
+    ) -> SentMessage:
+        async with self._uow_factory() as uow:
+            if not await uow.conversations.is_participant(conversation_id, sender_id):
+                raise _not_found(conversation_id)
+            if client_message_id is not None:
+                first = await uow.messages.find_by_client_id(
+                    conversation_id, sender_id, client_message_id
+                )
+                if first is not None:
+                    return SentMessage(first, created=False)
+            now = self._clock()
+            # Lock the conversation row before the insert takes its id, so ids
+            # commit in order per conversation and "after id N" never skips one.
+            await uow.conversations.touch(conversation_id, now)
+            message = await uow.messages.add(
+                conversation_id, sender_id, body, client_message_id, now
+            )
+            await uow.conversations.touch(conversation_id, now, last_message_id=message.id)
+            conversation = await uow.conversations.get(conversation_id)
+            assert conversation is not None
+            counts = await uow.read_states.unread_counts(conversation_id)
+            others = [uid for uid in conversation.participant_ids if uid != sender_id]
+            totals = await uow.read_states.unread_totals(others)
+            await uow.commit()
+        recipients = tuple(
+            Recipient(uid, counts.get(uid, 0)) for uid in conversation.participant_ids
+        )
+        await self._notifier.message_created(MessageCreated(message))
+        await self._conversation_notifier.conversation_updated(
+            ConversationUpdated(conversation, recipients)
+        )
+        for uid in others:
+            await self._notifier.unread_count_updated(
+                UnreadCountUpdated(uid, conversation_id, counts.get(uid, 0), totals[uid])
+            )
+        return SentMessage(message, created=True)
+
+    async def history(
+        self,
+        caller_id: int,
+        conversation_id: int,
+        after: int | None,
+        before: int | None,
+        limit: int,
+    ) -> MessagePage:
+        """Messages oldest first: the first page after `after`, else the last before `before`."""
+        async with self._uow_factory() as uow:
+            if not await uow.conversations.is_participant(conversation_id, caller_id):
+                raise _not_found(conversation_id)
+            newest_first = after is None
+            found = await uow.messages.page(conversation_id, after, before, limit + 1, newest_first)
+        page = found[:limit]
+        if newest_first:
+            page.reverse()
+        return MessagePage(tuple(page), has_more=len(found) > limit)
+
+    async def mark_read(self, caller_id: int, conversation_id: int, message_id: int) -> ReadState:
+        """Move the caller's watermark forward to `message_id`; never backward."""
+        async with self._uow_factory() as uow:
+            conversation = await uow.conversations.get(conversation_id)
+            if conversation is None or caller_id not in conversation.participant_ids:
+                raise _not_found(conversation_id)
+            if await uow.messages.get(conversation_id, message_id) is None:
+                raise InvalidInput(
+                    f"Message {message_id} is not in conversation {conversation_id}.",
+                    (InputError("body.message_id", "not a message of this conversation"),),
+                )
+            current = await uow.read_states.watermark(conversation_id, caller_id)
+            if current is not None and message_id <= current:
+                unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
+                return ReadState(conversation_id, current, unread.get(conversation_id, 0))
+            await uow.read_states.set_watermark(conversation_id, caller_id, message_id)
+            read_ids = await uow.read_states.newly_read_ids(
+                conversation_id, caller_id, current, message_id, READ_EVENT_MAX_IDS
+            )
+            unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
+            total = (await uow.read_states.unread_totals([caller_id]))[caller_id]
+            await uow.commit()
+        reader = next(p for p in conversation.participants if p.id == caller_id)
+        count = unread.get(conversation_id, 0)
+        await self._notifier.messages_read(
+            MessagesRead(conversation_id, reader, tuple(read_ids), message_id)
+        )
+        await self._notifier.unread_count_updated(
+            UnreadCountUpdated(caller_id, conversation_id, count, total)
+        )
+        return ReadState(conversation_id, message_id, count)
+
+    async def unread_summary(self, caller_id: int) -> UnreadSummary:
+        """The caller's unread count per conversation (non-zero only) and in total."""
+        async with self._uow_factory() as uow:
+            counts = await uow.read_states.unread_by_conversation(caller_id)
+        nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
+        return UnreadSummary(sum(n for _, n in nonzero), nonzero)

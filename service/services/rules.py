@@ -1,0 +1,33 @@
+"""Input rules that JSON Schema cannot express, shared by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from service.domain.errors import InputError, InvalidInput
+
+
+def clean_text(location: str, value: str) -> str:
+    """Trimmed text that is not blank and holds no NUL (PostgreSQL cannot store it)."""
+    if "\x00" in value:
+        raise InvalidInput(
+            "The text contains a NUL character.", (InputError(location, "must not contain NUL"),)
+        )
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidInput("The text is blank.", (InputError(location, "must not be blank"),))
+    return cleaned
+
+
+def unique_ids(location: str, ids: Iterable[int]) -> list[int]:
+    items = list(ids)
+    if len(set(items)) != len(items):
+        raise InvalidInput("Ids are repeated.", (InputError(location, "items must be unique"),))
+    return items
+
+
+def unknown_users(location: str, missing: Iterable[int]) -> InvalidInput:
+    listed = ", ".join(str(user_id) for user_id in sorted(missing))
+    return InvalidInput(
+        f"Unknown user ids: {listed}.", (InputError(location, f"unknown user ids: {listed}"),)
+    )

@@ -1,0 +1,83 @@
+"""Accounts, login and the user directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.auth.passwords import PasswordHasher
+from service.auth.tokens import IssuedToken, TokenCodec
+from service.domain.errors import NotFound, Unauthorized
+from service.domain.model import User, UserPage
+from service.services.clock import Clock
+from service.storage.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    token: IssuedToken
+    user: User
+
+
+class UserService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        hasher: PasswordHasher,
+        tokens: TokenCodec,
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._hasher = hasher
+        self._tokens = tokens
+        self._clock = clock
+
+    async def register(self, username: str, password: str, display_name: str) -> User:
+        """Create an account; `Conflict` when the username is taken."""
+        password_hash = await self._hasher.hash(password)
+        async with self._uow_factory() as uow:
+            user = await uow.users.add(username, display_name, password_hash, self._clock())
+            await uow.commit()
+        return user
+
+    async def login(self, username: str, password: str) -> Login:
+        """A bearer token for valid credentials; `Unauthorized` otherwise."""
+        async with self._uow_factory() as uow:
+            credentials = await uow.users.credentials(username)
+        encoded = None if credentials is None else credentials.password_hash
+        if not await self._hasher.verify(password, encoded) or credentials is None:
+            raise Unauthorized("Wrong username or password.")
+        return Login(self._tokens.issue(credentials.user.id, self._clock()), credentials.user)
+
+    def authenticate(self, token: object) -> int:
+        """The user id of a bearer token; `Unauthorized` when it is not valid."""
+        return self._tokens.verify(token)
+
+    async def get(self, user_id: int) -> User:
+        """One user; `NotFound` when there is none."""
+        async with self._uow_factory() as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound(f"User {user_id} does not exist.")
+        return user
+
+    async def me(self, user_id: int) -> User:
+        """The authenticated user; `Unauthorized` when the token outlived the account."""
+        async with self._uow_factory() as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise Unauthorized("The token's user no longer exists.")
+        return user
+
+    async def directory(self, prefix: str | None, after: int, limit: int) -> UserPage:
+        """Users by id, filtered by a username or display-name prefix."""
+        async with self._uow_factory() as uow:
+            users = await uow.users.search(prefix, after, limit + 1)
+        page = tuple(users[:limit])
+        next_after = page[-1].id if len(users) > limit else None
+        return UserPage(page, next_after)
+
+    async def ping(self) -> None:
+        """Raise when the database does not answer."""
+        async with self._uow_factory() as uow:
+            await uow.ping()

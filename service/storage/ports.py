@@ -1,0 +1,201 @@
+"""Repository and unit-of-work ports. Services depend on these, never on SQLAlchemy."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from service.domain.model import (
+    ActivityCursor,
+    Conversation,
+    ConversationKind,
+    Credentials,
+    Message,
+    User,
+)
+
+
+class UserRepository(ABC):
+    @abstractmethod
+    async def add(
+        self, username: str, display_name: str, password_hash: str, now: datetime
+    ) -> User:
+        """Store a user; raises `Conflict` when the username is taken."""
+
+    @abstractmethod
+    async def get(self, user_id: int) -> User | None:
+        """The user, or None."""
+
+    @abstractmethod
+    async def existing_ids(self, user_ids: Iterable[int]) -> set[int]:
+        """The subset of `user_ids` that exist."""
+
+    @abstractmethod
+    async def credentials(self, username: str) -> Credentials | None:
+        """The user and their password hash, or None."""
+
+    @abstractmethod
+    async def search(self, prefix: str | None, after: int, limit: int) -> list[User]:
+        """Users with id > `after` whose username or display name starts with `prefix`."""
+
+
+class ConversationRepository(ABC):
+    @abstractmethod
+    async def add(
+        self,
+        kind: ConversationKind,
+        title: str | None,
+        created_by: int,
+        participant_ids: Iterable[int],
+        direct_key: str | None,
+        now: datetime,
+    ) -> int:
+        """Store a conversation and its participants; returns its id.
+
+        Raises `Conflict` when `direct_key` is already taken.
+        """
+
+    @abstractmethod
+    async def find_direct(self, direct_key: str) -> int | None:
+        """The id of the direct conversation with this key, or None."""
+
+    @abstractmethod
+    async def get(self, conversation_id: int) -> Conversation | None:
+        """The conversation with participants and last message, or None."""
+
+    @abstractmethod
+    async def is_participant(self, conversation_id: int, user_id: int) -> bool:
+        """Whether the user currently participates."""
+
+    @abstractmethod
+    async def list_for_user(
+        self,
+        user_id: int,
+        limit: int,
+        before: ActivityCursor | None,
+        updated_since: datetime | None,
+    ) -> list[Conversation]:
+        """The user's conversations, newest activity first, strictly after `before`."""
+
+    @abstractmethod
+    async def rename(self, conversation_id: int, title: str, now: datetime) -> None:
+        """Set the title and bump `updated_at`."""
+
+    @abstractmethod
+    async def touch(
+        self, conversation_id: int, now: datetime, last_message_id: int | None = None
+    ) -> None:
+        """Bump `updated_at` (and the last message); locks the row until commit."""
+
+    @abstractmethod
+    async def delete(self, conversation_id: int) -> None:
+        """Remove the conversation, its participants and its messages."""
+
+    @abstractmethod
+    async def add_participants(
+        self,
+        conversation_id: int,
+        user_ids: Iterable[int],
+        last_read_message_id: int | None,
+        now: datetime,
+    ) -> None:
+        """Add participants whose read watermark starts at `last_read_message_id`."""
+
+    @abstractmethod
+    async def remove_participant(self, conversation_id: int, user_id: int) -> None:
+        """Remove one participant."""
+
+
+class MessageRepository(ABC):
+    @abstractmethod
+    async def add(
+        self,
+        conversation_id: int,
+        sender_id: int,
+        body: str,
+        client_message_id: str | None,
+        now: datetime,
+    ) -> Message:
+        """Store a message; raises `Conflict` when the client_message_id is taken."""
+
+    @abstractmethod
+    async def find_by_client_id(
+        self, conversation_id: int, sender_id: int, client_message_id: str
+    ) -> Message | None:
+        """The message this sender stored under this idempotency key, or None."""
+
+    @abstractmethod
+    async def get(self, conversation_id: int, message_id: int) -> Message | None:
+        """The message if it belongs to the conversation."""
+
+    @abstractmethod
+    async def page(
+        self,
+        conversation_id: int,
+        after: int | None,
+        before: int | None,
+        limit: int,
+        newest_first: bool,
+    ) -> list[Message]:
+        """Up to `limit` messages with after < id < before, in the order asked."""
+
+
+class ReadStateRepository(ABC):
+    @abstractmethod
+    async def watermark(self, conversation_id: int, user_id: int) -> int | None:
+        """The last message the participant read, or None."""
+
+    @abstractmethod
+    async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
+        """Move the watermark (the caller ensures it only moves forward)."""
+
+    @abstractmethod
+    async def newly_read_ids(
+        self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
+    ) -> list[int]:
+        """The latest `limit` ids in (after, upto] not sent by the reader, ascending."""
+
+    @abstractmethod
+    async def unread_counts(self, conversation_id: int) -> dict[int, int]:
+        """Each participant's unread count in the conversation."""
+
+    @abstractmethod
+    async def unread_by_conversation(
+        self, user_id: int, conversation_ids: Iterable[int] | None = None
+    ) -> dict[int, int]:
+        """The user's unread count per conversation (all theirs when ids is None)."""
+
+    @abstractmethod
+    async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
+        """Each user's unread count over all their conversations."""
+
+
+class UnitOfWork(ABC):
+    """One transaction over all repositories. Leaving without `commit` rolls back."""
+
+    users: UserRepository
+    conversations: ConversationRepository
+    messages: MessageRepository
+    read_states: ReadStateRepository
+
+    @abstractmethod
+    async def __aenter__(self) -> Self: ...
+
+    @abstractmethod
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    @abstractmethod
+    async def commit(self) -> None:
+        """Make the changes durable."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached."""

@@ -1,0 +1,56 @@
+"""SQLAlchemy unit of work: one session, one transaction, all repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.storage.ports import UnitOfWork
+from service.storage.repositories import (
+    SqlAlchemyConversationRepository,
+    SqlAlchemyMessageRepository,
+    SqlAlchemyReadStateRepository,
+    SqlAlchemyUserRepository,
+)
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        session = self._session_factory()
+        self._session = session
+        self.users = SqlAlchemyUserRepository(session)
+        self.conversations = SqlAlchemyConversationRepository(session)
+        self.messages = SqlAlchemyMessageRepository(session)
+        self.read_states = SqlAlchemyReadStateRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._require_session()
+        self._session = None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        await self._require_session().commit()
+
+    async def ping(self) -> None:
+        await self._require_session().execute(text("SELECT 1"))
+
+    def _require_session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
