@@ -1,0 +1,382 @@
+"""In-memory fakes of our own ports. They subclass the ABCs, so a changed port breaks them."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from service.domain.errors import Conflict
+from service.domain.events import (
+    ConversationCreated,
+    ConversationDeleted,
+    ConversationUpdated,
+    MessageCreated,
+    MessagesRead,
+    UnreadCountUpdated,
+)
+from service.domain.model import (
+    ActivityCursor,
+    Conversation,
+    ConversationKind,
+    Credentials,
+    Message,
+    User,
+)
+from service.notifiers.base import ConversationNotifier, MessageNotifier
+from service.storage.ports import (
+    ConversationRepository,
+    MessageRepository,
+    ReadStateRepository,
+    UnitOfWork,
+    UserRepository,
+)
+
+
+@dataclass
+class _ConversationRecord:
+    id: int
+    kind: ConversationKind
+    title: str | None
+    direct_key: str | None
+    created_by: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_id: int | None = None
+    # user id -> last read message id
+    participants: dict[int, int | None] = field(default_factory=dict)
+
+
+@dataclass
+class Store:
+    users: dict[int, Credentials] = field(default_factory=dict)
+    conversations: dict[int, _ConversationRecord] = field(default_factory=dict)
+    messages: dict[int, Message] = field(default_factory=dict)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class FakeUserRepository(UserRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(
+        self, username: str, display_name: str, password_hash: str, now: datetime
+    ) -> User:
+        if any(c.user.username == username for c in self.store.users.values()):
+            raise Conflict(f"Username {username} is taken.")
+        user = User(self.store.new_id(), username, display_name, now)
+        self.store.users[user.id] = Credentials(user, password_hash)
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        found = self.store.users.get(user_id)
+        return None if found is None else found.user
+
+    async def existing_ids(self, user_ids: Iterable[int]) -> set[int]:
+        return {uid for uid in user_ids if uid in self.store.users}
+
+    async def credentials(self, username: str) -> Credentials | None:
+        return next((c for c in self.store.users.values() if c.user.username == username), None)
+
+    async def search(self, prefix: str | None, after: int, limit: int) -> list[User]:
+        users = sorted((c.user for c in self.store.users.values()), key=lambda u: u.id)
+        p = (prefix or "").lower()
+        matching = [
+            u
+            for u in users
+            if u.id > after
+            and (u.username.lower().startswith(p) or u.display_name.lower().startswith(p))
+        ]
+        return matching[:limit]
+
+
+class FakeConversationRepository(ConversationRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(
+        self,
+        kind: ConversationKind,
+        title: str | None,
+        created_by: int,
+        participant_ids: Iterable[int],
+        direct_key: str | None,
+        now: datetime,
+    ) -> int:
+        if direct_key is not None and await self.find_direct(direct_key) is not None:
+            raise Conflict("The direct conversation already exists.")
+        record = _ConversationRecord(
+            self.store.new_id(), kind, title, direct_key, created_by, now, now
+        )
+        record.participants = dict.fromkeys(participant_ids)
+        self.store.conversations[record.id] = record
+        return record.id
+
+    async def find_direct(self, direct_key: str) -> int | None:
+        return next(
+            (c.id for c in self.store.conversations.values() if c.direct_key == direct_key), None
+        )
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        record = self.store.conversations.get(conversation_id)
+        if record is None:
+            return None
+        last = record.last_message_id
+        return Conversation(
+            id=record.id,
+            kind=record.kind,
+            title=record.title,
+            participants=tuple(
+                self.store.users[uid].user.ref for uid in sorted(record.participants)
+            ),
+            created_by=record.created_by,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            last_message=None if last is None else self.store.messages[last],
+        )
+
+    async def is_participant(self, conversation_id: int, user_id: int) -> bool:
+        record = self.store.conversations.get(conversation_id)
+        return record is not None and user_id in record.participants
+
+    async def list_for_user(
+        self,
+        user_id: int,
+        limit: int,
+        before: ActivityCursor | None,
+        updated_since: datetime | None,
+    ) -> list[Conversation]:
+        mine = [
+            c
+            for c in self.store.conversations.values()
+            if user_id in c.participants
+            and (before is None or ActivityCursor(c.updated_at, c.id) < before)
+            and (updated_since is None or c.updated_at >= updated_since)
+        ]
+        mine.sort(key=lambda c: (c.updated_at, c.id), reverse=True)
+        found = [await self.get(c.id) for c in mine[:limit]]
+        return [c for c in found if c is not None]
+
+    async def rename(self, conversation_id: int, title: str, now: datetime) -> None:
+        record = self.store.conversations[conversation_id]
+        record.title, record.updated_at = title, now
+
+    async def touch(
+        self, conversation_id: int, now: datetime, last_message_id: int | None = None
+    ) -> None:
+        record = self.store.conversations[conversation_id]
+        record.updated_at = now
+        if last_message_id is not None:
+            record.last_message_id = last_message_id
+
+    async def delete(self, conversation_id: int) -> None:
+        del self.store.conversations[conversation_id]
+        for mid in [
+            m.id for m in self.store.messages.values() if m.conversation_id == conversation_id
+        ]:
+            del self.store.messages[mid]
+
+    async def add_participants(
+        self,
+        conversation_id: int,
+        user_ids: Iterable[int],
+        last_read_message_id: int | None,
+        now: datetime,
+    ) -> None:
+        record = self.store.conversations[conversation_id]
+        for uid in user_ids:
+            record.participants[uid] = last_read_message_id
+
+    async def remove_participant(self, conversation_id: int, user_id: int) -> None:
+        self.store.conversations[conversation_id].participants.pop(user_id, None)
+
+
+class FakeMessageRepository(MessageRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(
+        self,
+        conversation_id: int,
+        sender_id: int,
+        body: str,
+        client_message_id: str | None,
+        now: datetime,
+    ) -> Message:
+        if client_message_id is not None and await self.find_by_client_id(
+            conversation_id, sender_id, client_message_id
+        ):
+            raise Conflict("The client_message_id is already used.")
+        sender = self.store.users[sender_id].user.ref
+        message = Message(
+            self.store.new_id(), conversation_id, sender, body, client_message_id, now
+        )
+        self.store.messages[message.id] = message
+        return message
+
+    async def find_by_client_id(
+        self, conversation_id: int, sender_id: int, client_message_id: str
+    ) -> Message | None:
+        return next(
+            (
+                m
+                for m in self.store.messages.values()
+                if (m.conversation_id, m.sender.id, m.client_message_id)
+                == (conversation_id, sender_id, client_message_id)
+            ),
+            None,
+        )
+
+    async def get(self, conversation_id: int, message_id: int) -> Message | None:
+        found = self.store.messages.get(message_id)
+        return found if found is not None and found.conversation_id == conversation_id else None
+
+    async def page(
+        self,
+        conversation_id: int,
+        after: int | None,
+        before: int | None,
+        limit: int,
+        newest_first: bool,
+    ) -> list[Message]:
+        found = sorted(
+            (
+                m
+                for m in self.store.messages.values()
+                if m.conversation_id == conversation_id
+                and (after is None or m.id > after)
+                and (before is None or m.id < before)
+            ),
+            key=lambda m: m.id,
+            reverse=newest_first,
+        )
+        return found[:limit]
+
+
+class FakeReadStateRepository(ReadStateRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def watermark(self, conversation_id: int, user_id: int) -> int | None:
+        return self.store.conversations[conversation_id].participants.get(user_id)
+
+    async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
+        self.store.conversations[conversation_id].participants[user_id] = message_id
+
+    async def newly_read_ids(
+        self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
+    ) -> list[int]:
+        ids = sorted(
+            m.id
+            for m in self.store.messages.values()
+            if m.conversation_id == conversation_id
+            and (after or 0) < m.id <= upto
+            and m.sender.id != reader_id
+        )
+        return ids[-limit:]
+
+    def _unread(self, conversation_id: int, user_id: int) -> int:
+        mark = self.store.conversations[conversation_id].participants[user_id] or 0
+        return sum(
+            1
+            for m in self.store.messages.values()
+            if m.conversation_id == conversation_id and m.id > mark and m.sender.id != user_id
+        )
+
+    async def unread_counts(self, conversation_id: int) -> dict[int, int]:
+        record = self.store.conversations[conversation_id]
+        return {uid: self._unread(conversation_id, uid) for uid in record.participants}
+
+    async def unread_by_conversation(
+        self, user_id: int, conversation_ids: Iterable[int] | None = None
+    ) -> dict[int, int]:
+        wanted = None if conversation_ids is None else set(conversation_ids)
+        return {
+            c.id: self._unread(c.id, user_id)
+            for c in self.store.conversations.values()
+            if user_id in c.participants and (wanted is None or c.id in wanted)
+        }
+
+    async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
+        return {uid: sum((await self.unread_by_conversation(uid)).values()) for uid in user_ids}
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Works on a copy of the store; `commit` publishes it, leaving without it discards it."""
+
+    def __init__(self, store: Store, fail_commit: bool = False) -> None:
+        self.store = store
+        self.fail_commit = fail_commit
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        self._work = copy.deepcopy(self.store)
+        self.users = FakeUserRepository(self._work)
+        self.conversations = FakeConversationRepository(self._work)
+        self.messages = FakeMessageRepository(self._work)
+        self.read_states = FakeReadStateRepository(self._work)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        del self._work
+
+    async def commit(self) -> None:
+        if self.fail_commit:
+            raise RuntimeError("the database went away")
+        self.store.__dict__.update(copy.deepcopy(self._work).__dict__)
+        self.commits += 1
+
+    async def ping(self) -> None:
+        if self.fail_commit:
+            raise RuntimeError("the database went away")
+
+
+class RecordingConversationNotifier(ConversationNotifier):
+    def __init__(self) -> None:
+        self.events: list[ConversationCreated | ConversationUpdated | ConversationDeleted] = []
+
+    async def conversation_created(self, event: ConversationCreated) -> None:
+        self.events.append(event)
+
+    async def conversation_updated(self, event: ConversationUpdated) -> None:
+        self.events.append(event)
+
+    async def conversation_deleted(self, event: ConversationDeleted) -> None:
+        self.events.append(event)
+
+
+class RecordingMessageNotifier(MessageNotifier):
+    def __init__(self) -> None:
+        self.events: list[MessageCreated | MessagesRead | UnreadCountUpdated] = []
+
+    async def message_created(self, event: MessageCreated) -> None:
+        self.events.append(event)
+
+    async def messages_read(self, event: MessagesRead) -> None:
+        self.events.append(event)
+
+    async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
+        self.events.append(event)
+
+
+class TickingClock:
+    """A clock that moves one second per reading, so orderings are strict."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now

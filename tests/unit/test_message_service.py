@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import pytest
+
+from service.domain.errors import InvalidInput, NotFound
+from service.domain.events import (
+    ConversationUpdated,
+    MessageCreated,
+    MessagesRead,
+    Recipient,
+    UnreadCountUpdated,
+)
+from service.domain.model import ConversationKind
+from tests.unit.conftest import World
+
+
+async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
+    users = [world.user(name) for name in usernames]
+    created = await world.services.conversations.create(
+        users[0], ConversationKind.GROUP, "room", users[1:]
+    )
+    world.clear_events()
+    return created.view.conversation.id, users
+
+
+async def test_send_emits_message_then_updates_then_badges(world: World) -> None:
+    cid, (alice, bob, carol) = await _group(world, "alice", "bob", "carol")
+
+    sent = await world.services.messages.send(alice, cid, "hi", None)
+
+    assert sent.created
+    assert world.message_events.events == [
+        MessageCreated(sent.message),
+        UnreadCountUpdated(bob, cid, 1, 1),
+        UnreadCountUpdated(carol, cid, 1, 1),
+    ]
+    [updated] = world.conversation_events.events
+    assert isinstance(updated, ConversationUpdated)
+    assert updated.conversation.last_message == sent.message
+    assert updated.recipients == (Recipient(alice, 0), Recipient(bob, 1), Recipient(carol, 1))
+
+
+async def test_same_client_message_id_returns_first_message_without_events(world: World) -> None:
+    cid, (alice, bob) = await _group(world, "alice", "bob")
+    first = await world.services.messages.send(alice, cid, "hi", "key-1")
+    world.clear_events()
+
+    again = await world.services.messages.send(alice, cid, "hi again", "key-1")
+    other_sender = await world.services.messages.send(bob, cid, "hi", "key-1")
+
+    assert not again.created
+    assert again.message == first.message
+    assert other_sender.created
+    assert len(world.store.messages) == 2
+
+
+async def test_non_participant_cannot_send_or_read(world: World) -> None:
+    cid, _ = await _group(world, "alice", "bob")
+    eve = world.user("eve")
+
+    with pytest.raises(NotFound):
+        await world.services.messages.send(eve, cid, "hi", None)
+    with pytest.raises(NotFound):
+        await world.services.messages.history(eve, cid, None, None, 10)
+    assert world.store.messages == {}
+    assert world.message_events.events == []
+
+
+@pytest.mark.parametrize("body", ["   ", "\n\t", "a\x00b"])
+async def test_blank_or_nul_bodies_are_refused(world: World, body: str) -> None:
+    cid, (alice, _) = await _group(world, "alice", "bob")
+
+    with pytest.raises(InvalidInput):
+        await world.services.messages.send(alice, cid, body, None)
+    assert world.store.messages == {}
+
+
+async def test_history_pages_both_ways(world: World) -> None:
+    cid, (alice, _) = await _group(world, "alice", "bob")
+    ids = [
+        (await world.services.messages.send(alice, cid, str(i), None)).message.id for i in range(7)
+    ]
+
+    latest = await world.services.messages.history(alice, cid, None, None, 3)
+    older = await world.services.messages.history(alice, cid, None, latest.items[0].id, 3)
+    catch_up = await world.services.messages.history(alice, cid, ids[1], None, 3)
+    tail = await world.services.messages.history(alice, cid, ids[4], None, 3)
+
+    pages = [latest, older, catch_up, tail]
+    assert [[m.id for m in p.items] for p in pages] == [ids[4:], ids[1:4], ids[2:5], ids[5:]]
+    assert [p.has_more for p in pages] == [True, True, True, False]
+
+
+async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -> None:
+    cid, (alice, bob) = await _group(world, "alice", "bob")
+    m1 = (await world.services.messages.send(alice, cid, "1", None)).message.id
+    await world.services.messages.send(bob, cid, "mine", None)
+    m3 = (await world.services.messages.send(alice, cid, "3", None)).message.id
+    world.clear_events()
+
+    state = await world.services.messages.mark_read(bob, cid, m3)
+
+    assert (state.last_read_message_id, state.unread_count) == (m3, 0)
+    reader = next(p for p in world.store.users.values() if p.user.id == bob).user.ref
+    assert world.message_events.events == [
+        MessagesRead(cid, reader, (m1, m3), m3),
+        UnreadCountUpdated(bob, cid, 0, 0),
+    ]
+    world.clear_events()
+
+    back = await world.services.messages.mark_read(bob, cid, m1)
+
+    assert back.last_read_message_id == m3
+    assert world.message_events.events == []
+
+
+async def test_mark_read_of_a_foreign_message_is_invalid(world: World) -> None:
+    cid, (_, bob) = await _group(world, "alice", "bob")
+    other, (carol, _) = await _group(world, "carol", "dave")
+    foreign = (await world.services.messages.send(carol, other, "x", None)).message.id
+
+    with pytest.raises(InvalidInput):
+        await world.services.messages.mark_read(bob, cid, foreign)
+
+
+async def test_unread_summary_counts_only_others_messages(world: World) -> None:
+    c1, (alice, bob) = await _group(world, "alice", "bob")
+    await world.services.messages.send(alice, c1, "a", None)
+    await world.services.messages.send(alice, c1, "b", None)
+    await world.services.messages.send(bob, c1, "c", None)
+
+    summary = await world.services.messages.unread_summary(bob)
+
+    assert summary.total_unread == 2
+    assert summary.per_conversation == ((c1, 2),)
+    assert (await world.services.messages.unread_summary(alice)).total_unread == 1
