@@ -3,7 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
-.PHONY: install run test lint typecheck generate check-generated validate-specs ci clean
+# .venv/.installed and node_modules/.installed stamp finished installs, so a broken
+# install is retried rather than trusted.
+.PHONY: install install-node run test lint typecheck generate check-generated validate-specs ci clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,7 +17,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed
+
+install-node: node_modules/.installed
 
 run: install  ## Run the service on SQLite at http://127.0.0.1:8000
 	$(PY) -m service
@@ -38,7 +42,7 @@ check-generated: install  ## Fail when generated/ is stale
 		cp /tmp/models.committed.py generated/models.py; \
 		echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
 
-validate-specs: install  ## Both specs pass their official validators
+validate-specs: install install-node  ## Both specs pass their official validators
 	$(VENV)/bin/openapi-spec-validator specs/openapi.yaml
 	ASYNCAPI_METRICS_CONFIG_PATH=$(CURDIR)/tools/asyncapi-analytics.json SUPPRESS_NO_CONFIG_WARNING=1 \
 		npx --no-install asyncapi validate specs/asyncapi.yaml --fail-severity error
@@ -50,7 +54,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: install  ## The whole suite: lint, types, generated code, specs, tests
+test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs
 	$(PY) -m pytest
 

@@ -64,7 +64,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         handler = self._client_events.get(event) if isinstance(event, str) else None
         if handler is None:
             log.info("unknown event %r from %s", event, args[0] if args else None)
-            return ack_error(InvalidInput(f"Unknown event {str(event)[:64]!r}.")).model_dump(
+            return ack_error(DomainError(f"Unknown event {str(event)[:64]!r}.")).model_dump(
                 mode="json", exclude_none=True
             )
         sid = args[0]

@@ -194,7 +194,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 .where(ParticipantRow.conversation_id.in_(ids))
                 .order_by(ParticipantRow.conversation_id, UserRow.id)
             )
-            for conversation_id, user in found.tuples():
+            for conversation_id, user in found:
                 participants[conversation_id].append(_ref(user))
         last_ids = [row.last_message_id for row in rows if row.last_message_id is not None]
         last: dict[int, Message] = {}
@@ -204,7 +204,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 .join(UserRow, UserRow.id == MessageRow.sender_id)
                 .where(MessageRow.id.in_(last_ids))
             )
-            for message, sender in found_messages.tuples():
+            for message, sender in found_messages:
                 last[message.conversation_id] = _message(message, sender)
         return [
             Conversation(
@@ -317,7 +317,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
                 MessageRow.client_message_id == client_message_id,
             )
         )
-        pair = found.tuples().first()
+        pair = found.first()
         return None if pair is None else _message(*pair)
 
     async def get(self, conversation_id: int, message_id: int) -> Message | None:
@@ -326,7 +326,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
             .join(UserRow, UserRow.id == MessageRow.sender_id)
             .where(MessageRow.id == message_id, MessageRow.conversation_id == conversation_id)
         )
-        pair = found.tuples().first()
+        pair = found.first()
         return None if pair is None else _message(*pair)
 
     async def page(
@@ -349,7 +349,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
         if before is not None:
             query = query.where(MessageRow.id < before)
         found = await self.session.execute(query)
-        return [_message(message, sender) for message, sender in found.tuples()]
+        return [_message(message, sender) for message, sender in found]
 
 
 class SqlAlchemyReadStateRepository(ReadStateRepository):
@@ -405,7 +405,7 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
             .where(ParticipantRow.conversation_id == conversation_id)
             .group_by(ParticipantRow.user_id)
         )
-        return dict(found.tuples().all())
+        return dict(found.all())
 
     async def unread_by_conversation(
         self, user_id: int, conversation_ids: Iterable[int] | None = None
@@ -420,7 +420,7 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
         if conversation_ids is not None:
             query = query.where(ParticipantRow.conversation_id.in_(list(conversation_ids)))
         found = await self.session.execute(query)
-        return dict(found.tuples().all())
+        return dict(found.all())
 
     async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
         ids = list(user_ids)
@@ -434,5 +434,5 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
             .where(ParticipantRow.user_id.in_(ids))
             .group_by(ParticipantRow.user_id)
         )
-        totals.update(found.tuples().all())
+        totals.update(found.all())
         return totals

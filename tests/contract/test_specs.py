@@ -1,0 +1,130 @@
+"""The contract documents are valid, complete, share one set of DTOs, and match the code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+from pydantic import BaseModel
+
+from generated import models
+from service.http.routes import routes
+from tests.schemas import SPECS, load, validator
+
+SCHEMA_REF_PREFIX = "./schemas.yaml#/$defs/"
+DEFS: dict[str, Any] = load("schemas.yaml")["$defs"]
+
+
+def _walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    found = [(path, node)]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _walk(value, f"{path}/{index}")
+    return found
+
+
+def test_openapi_passes_the_official_validator() -> None:
+    validate(load("openapi.yaml"), base_uri=(SPECS / "openapi.yaml").as_uri())
+
+
+@pytest.mark.parametrize("name", sorted(DEFS))
+def test_every_shared_schema_has_a_description_and_valid_examples(name: str) -> None:
+    schema = DEFS[name]
+    assert schema.get("description"), name
+    assert schema.get("examples"), name
+    for example in schema["examples"]:
+        validator(SCHEMA_REF_PREFIX + name).validate(example)
+
+
+@pytest.mark.parametrize("name", sorted(DEFS))
+def test_every_object_schema_is_generated_and_forbids_extra_fields(name: str) -> None:
+    generated = getattr(models, name)
+    if DEFS[name].get("type") == "object":
+        assert issubclass(generated, BaseModel)
+        assert generated.model_config.get("extra") == "forbid"
+        for example in DEFS[name]["examples"]:
+            generated.model_validate(example)
+
+
+def test_specs_use_only_shared_schemas() -> None:
+    for document in ("openapi.yaml", "asyncapi.yaml"):
+        for path, node in _walk(load(document)):
+            is_schema = path.endswith("/schema") or (
+                path.endswith("/payload") and "/examples/" not in path
+            )
+            if is_schema and isinstance(node, dict) and node:
+                ref = node.get("$ref", "")
+                inline_scalar = (
+                    node.get("type") in ("string", "integer") and "properties" not in node
+                )
+                assert ref.startswith(SCHEMA_REF_PREFIX) or inline_scalar, (document, path)
+                if ref:
+                    assert ref.removeprefix(SCHEMA_REF_PREFIX) in DEFS, (document, path)
+
+
+def test_every_shared_schema_is_used() -> None:
+    text = (load("openapi.yaml"), load("asyncapi.yaml"), DEFS)
+    refs = {
+        node["$ref"].rsplit("/", 1)[-1]
+        for doc in text
+        for _, node in _walk(doc)
+        if isinstance(node, dict) and "$ref" in node
+    }
+    assert set(DEFS) - refs == set()
+
+
+def test_every_operation_has_description_and_documented_errors() -> None:
+    spec = load("openapi.yaml")
+    for template, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            assert operation.get("description"), (template, method)
+            assert operation.get("operationId"), (template, method)
+            if operation.get("security", spec["security"]):
+                assert "401" in operation["responses"], (template, method)
+
+
+def test_openapi_examples_validate_against_their_schemas() -> None:
+    checked = 0
+    for _, node in _walk(load("openapi.yaml")):
+        if isinstance(node, dict) and "schema" in node and "example" in node:
+            ref = node["schema"].get("$ref")
+            if ref:
+                validator(ref).validate(node["example"])
+                checked += 1
+    assert checked > 20
+
+
+def test_every_message_has_a_description_and_valid_examples() -> None:
+    for key, message in load("asyncapi.yaml")["components"]["messages"].items():
+        assert message.get("description"), key
+        assert message.get("examples"), key
+        for example in message["examples"]:
+            validator(message["payload"]["$ref"]).validate(example["payload"])
+
+
+def test_routes_and_openapi_operations_are_the_same_set() -> None:
+    spec = load("openapi.yaml")
+    documented = {
+        (template, method.upper(), operation["operationId"])
+        for template, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    served = {
+        (route.path, method, route.endpoint.__name__)
+        for route in routes()
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+    assert served == documented
+
+
+def test_a_broken_example_would_be_caught() -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        validator(SCHEMA_REF_PREFIX + "Message").validate({"id": 1})

@@ -1,0 +1,119 @@
+"""The contract documents, loaded once, and validators built from them."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((SPECS / name).read_text())
+    return document
+
+
+@cache
+def _registry() -> Registry[Any]:
+    resource = Resource.from_contents(load("schemas.yaml"), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("schemas.yaml", resource)
+    return registry
+
+
+def validator(ref: str) -> jsonschema.Draft202012Validator:
+    """A validator for a `./schemas.yaml#/$defs/Name` reference of either spec."""
+    target = ref.removeprefix("./")
+    return jsonschema.Draft202012Validator(
+        {"$ref": target},
+        registry=_registry(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def _resolve_local(document: dict[str, Any], ref: str) -> dict[str, Any]:
+    node: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    assert isinstance(node, dict)
+    return node
+
+
+@cache
+def asyncapi_payload_refs() -> dict[str, str]:
+    """Socket.IO event name -> the `$ref` of its payload, from asyncapi.yaml."""
+    spec = load("asyncapi.yaml")
+    refs: dict[str, str] = {}
+    for message in spec["components"]["messages"].values():
+        refs[message["name"]] = message["payload"]["$ref"]
+    return refs
+
+
+def validate_event(event: str, data: Any) -> None:
+    """Raise unless `event` is declared in asyncapi.yaml and `data` matches its payload."""
+    refs = asyncapi_payload_refs()
+    if event not in refs:
+        raise AssertionError(f"event {event!r} is not declared in asyncapi.yaml")
+    validator(refs[event]).validate(data)
+
+
+def validate_ack(operation: str, data: Any) -> str:
+    """Validate an acknowledgement against the reply messages of an operation; the one matched."""
+    spec = load("asyncapi.yaml")
+    errors = []
+    for ref in spec["operations"][operation]["reply"]["messages"]:
+        message = _resolve_local(spec, ref["$ref"])
+        if "$ref" in message:
+            message = _resolve_local(spec, message["$ref"])
+        try:
+            validator(message["payload"]["$ref"]).validate(data)
+        except jsonschema.ValidationError as exc:
+            errors.append(exc.message)
+        else:
+            return str(message["name"])
+    raise AssertionError(f"ack {data!r} matches no reply of {operation}: {errors}")
+
+
+@cache
+def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
+    spec = load("openapi.yaml")
+    found = []
+    for template, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$")
+        for method, operation in item.items():
+            if method != "parameters":
+                found.append((pattern, method.upper(), operation))
+    return found
+
+
+def validate_response(method: str, path: str, status: int, media_type: str, body: bytes) -> None:
+    """Raise unless openapi.yaml documents this status for the operation and the body matches."""
+    spec = load("openapi.yaml")
+    matches = [op for pattern, m, op in _operations() if m == method and pattern.match(path)]
+    if not matches:
+        # Unknown paths and methods must still answer with a problem.
+        assert media_type == "application/problem+json", (method, path, status)
+        validator("./schemas.yaml#/$defs/Problem").validate(json.loads(body))
+        return
+    operation = matches[0]
+    response = operation["responses"].get(str(status))
+    if response is None:
+        raise AssertionError(f"{method} {path}: status {status} is not in openapi.yaml")
+    if "$ref" in response:
+        response = _resolve_local(spec, response["$ref"])
+    content = response.get("content")
+    if content is None:
+        assert body == b"", f"{method} {path}: {status} must have no body"
+        return
+    assert media_type in content, f"{method} {path}: {media_type} is not documented for {status}"
+    schema = content[media_type]["schema"]
+    if "$ref" in schema:
+        validator(schema["$ref"]).validate(json.loads(body))
