@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TypeVar
 
@@ -40,7 +41,9 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
             chunks.append(chunk)
     except ClientDisconnect as exc:
         raise HttpProblem("bad_request", "The client disconnected.") from exc
-    raw = b"".join(chunks)
+    raw = _integral_floats_as_ints(b"".join(chunks))
+    if raw is None:
+        raise HttpProblem("bad_request", "The request body is not valid JSON.")
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -51,6 +54,33 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
             f"The request body does not match {model.__name__}.",
             field_errors(input_errors("body", exc)),
         ) from exc
+
+
+def _integral_floats_as_ints(raw: bytes) -> bytes | None:
+    """The body with `5.0` rewritten as `5`, or None when it is not strict JSON.
+
+    JSON Schema counts 5.0 as an integer, strict pydantic does not; strict mode
+    stays on so that `"5"` or `true` are not taken for integers. Python's parser
+    also refuses NaN and Infinity here, which pydantic's would accept.
+    """
+    rewritten = False
+
+    def parse_float(text: str) -> float | int:
+        nonlocal rewritten
+        value = float(text)
+        if value.is_integer() and abs(value) <= 2**63:
+            rewritten = True
+            return int(value)
+        return value
+
+    def refuse_constant(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        document = json.loads(raw, parse_float=parse_float, parse_constant=refuse_constant)
+    except ValueError:
+        return None
+    return json.dumps(document).encode() if rewritten else raw
 
 
 def _invalid(location: str, message: str) -> HttpProblem:

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from generated import models as dto
 from service.domain.errors import DomainError, InvalidInput
@@ -83,10 +84,25 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return problem(request, "not_found", "No such resource.")
+    if exc.status_code == 405:
+        allowed = ", ".join(sorted(_allowed_methods(request)))
+        response = problem(request, "bad_request", "Method Not Allowed", status=405)
+        response.headers["Allow"] = allowed
+        return response
     code = "bad_request" if exc.status_code < 500 else "internal_error"
     response = problem(request, code, str(exc.detail), status=exc.status_code)
     response.headers.update(exc.headers or {})
     return response
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method any route serves on this path: Starlette's own Allow names one route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return methods
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:

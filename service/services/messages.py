@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.domain.errors import Conflict, InputError, InvalidInput, NotFound
+from service.domain.errors import Conflict, NotFound
 from service.domain.events import (
     ConversationUpdated,
     MessageCreated,
@@ -134,10 +134,7 @@ class MessageService:
             if conversation is None or caller_id not in conversation.participant_ids:
                 raise _not_found(conversation_id)
             if await uow.messages.get(conversation_id, message_id) is None:
-                raise InvalidInput(
-                    f"Message {message_id} is not in conversation {conversation_id}.",
-                    (InputError("body.message_id", "not a message of this conversation"),),
-                )
+                raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
             current = await uow.read_states.watermark(conversation_id, caller_id)
             if current is not None and message_id <= current:
                 unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])

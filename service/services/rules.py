@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from service.domain.errors import InputError, InvalidInput
+from service.domain.errors import InputError, InvalidInput, NotFound
 
 
 def clean_text(location: str, value: str) -> str:
@@ -26,8 +26,6 @@ def unique_ids(location: str, ids: Iterable[int]) -> list[int]:
     return items
 
 
-def unknown_users(location: str, missing: Iterable[int]) -> InvalidInput:
+def unknown_users(missing: Iterable[int]) -> NotFound:
     listed = ", ".join(str(user_id) for user_id in sorted(missing))
-    return InvalidInput(
-        f"Unknown user ids: {listed}.", (InputError(location, f"unknown user ids: {listed}"),)
-    )
+    return NotFound(f"No users with ids {listed}.")

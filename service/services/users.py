@@ -10,6 +10,7 @@ from service.auth.tokens import IssuedToken, TokenCodec
 from service.domain.errors import NotFound, Unauthorized
 from service.domain.model import User, UserPage
 from service.services.clock import Clock
+from service.services.rules import clean_text
 from service.storage.ports import UnitOfWork
 
 
@@ -34,6 +35,7 @@ class UserService:
 
     async def register(self, username: str, password: str, display_name: str) -> User:
         """Create an account; `Conflict` when the username is taken."""
+        display_name = clean_text("body.display_name", display_name)
         password_hash = await self._hasher.hash(password)
         async with self._uow_factory() as uow:
             user = await uow.users.add(username, display_name, password_hash, self._clock())
@@ -42,6 +44,8 @@ class UserService:
 
     async def login(self, username: str, password: str) -> Login:
         """A bearer token for valid credentials; `Unauthorized` otherwise."""
+        if "\x00" in username:  # no account has one, and PostgreSQL rejects it in a query
+            raise Unauthorized("Wrong username or password.")
         async with self._uow_factory() as uow:
             credentials = await uow.users.credentials(username)
         encoded = None if credentials is None else credentials.password_hash

@@ -60,7 +60,7 @@ def test_specs_use_only_shared_schemas() -> None:
             if is_schema and isinstance(node, dict) and node:
                 ref = node.get("$ref", "")
                 inline_scalar = (
-                    node.get("type") in ("string", "integer") and "properties" not in node
+                    node.get("type") in ("string", "integer", "object") and "properties" not in node
                 )
                 assert ref.startswith(SCHEMA_REF_PREFIX) or inline_scalar, (document, path)
                 if ref:

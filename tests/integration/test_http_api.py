@@ -223,7 +223,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int]] = [
         "POST",
         "/conversations",
         {"json": {"kind": "group", "title": "t", "participant_ids": [99]}},
-        422,
+        404,
     ),
     (
         "POST",
@@ -241,8 +241,8 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int]] = [
     ("PATCH", "/conversations/{cid}", {"json": {"title": ""}}, 422),
     ("PATCH", "/conversations/{cid}", {"json": {"title": None}}, 422),
     ("POST", "/conversations/{cid}/read", {"json": {"message_id": 0}}, 422),
-    ("POST", "/conversations/{cid}/read", {"json": {"message_id": 123456}}, 422),
-    ("POST", "/conversations/{cid}/participants", {"json": {"user_ids": [424242]}}, 422),
+    ("POST", "/conversations/{cid}/read", {"json": {"message_id": 123456}}, 404),
+    ("POST", "/conversations/{cid}/participants", {"json": {"user_ids": [424242]}}, 404),
     ("GET", "/conversations/abc", {}, 422),
     ("GET", "/conversations/0", {}, 422),
     ("GET", "/conversations/99999999999999999999999", {}, 422),
@@ -293,3 +293,30 @@ async def test_health_and_contract_documents(http: httpx.AsyncClient) -> None:
         assert served.status_code == 200
         assert served.headers["content-type"].startswith("application/yaml")
     assert (await http.get("/specs/passwd")).status_code == 404
+
+
+async def test_integers_follow_json_schema_not_python(http: httpx.AsyncClient) -> None:
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    cid = (await _create(http, alice, kind="group", title="T", participant_ids=[bob.id])).json()[
+        "id"
+    ]
+    sent = await http.post(
+        f"/conversations/{cid}/messages", headers=alice.headers, json={"body": "x"}
+    )
+    mid = sent.json()["id"]
+    url = f"/conversations/{cid}/read"
+    as_json = {"authorization": bob.headers["Authorization"], "content-type": "application/json"}
+
+    integral = await http.post(url, headers=as_json, content=f'{{"message_id": {mid}.0}}')
+    assert integral.status_code == 200
+    assert integral.json()["last_read_message_id"] == mid
+    for body in (f'{{"message_id": "{mid}"}}', '{"message_id": 1.5}', '{"message_id": true}'):
+        assert (await http.post(url, headers=as_json, content=body)).status_code == 422, body
+    assert (await http.post(url, headers=as_json, content='{"message_id": NaN}')).status_code == 400
+
+
+async def test_wrong_method_lists_every_allowed_method(http: httpx.AsyncClient) -> None:
+    response = await http.put("/conversations/1")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"

@@ -7,7 +7,7 @@ import pytest
 
 from service.auth.passwords import hash_password_sync, verify_password_sync
 from service.auth.tokens import TokenCodec
-from service.domain.errors import Conflict, Unauthorized
+from service.domain.errors import Conflict, InvalidInput, Unauthorized
 from tests.unit.conftest import World
 
 SECRET = "token-test-secret-" + "y" * 32
@@ -63,3 +63,10 @@ async def test_directory_pages_and_filters(world: World) -> None:
     assert [u.username for u in page.items] == ["alice", "alfred"]
     assert [u.username for u in rest.items] == ["albert"]
     assert rest.next_after is None
+
+
+@pytest.mark.parametrize("display_name", ["   ", "nul\x00"])
+async def test_register_refuses_blank_or_nul_display_names(world: World, display_name: str) -> None:
+    with pytest.raises(InvalidInput):
+        await world.services.users.register("alice", "correct horse", display_name)
+    assert world.store.users == {}

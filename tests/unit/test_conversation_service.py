@@ -56,7 +56,6 @@ async def test_create_direct_twice_returns_the_existing_one_silently(world: Worl
         (GROUP, "   ", ["bob"]),
         (GROUP, "nul\x00", ["bob"]),
         (GROUP, "dupes", ["bob", "bob"]),
-        (GROUP, "ghost", [999]),
     ],
 )
 async def test_create_refuses_broken_rules_and_changes_nothing(
@@ -70,6 +69,15 @@ async def test_create_refuses_broken_rules_and_changes_nothing(
 
     assert world.store.conversations == {}
     assert world.conversation_events.events == []
+
+
+async def test_unknown_participants_are_not_found(world: World) -> None:
+    alice, bob = world.user("alice"), world.user("bob")
+
+    with pytest.raises(NotFound):
+        await world.services.conversations.create(alice, GROUP, "ghosts", [bob, 999])
+
+    assert world.store.conversations == {}
 
 
 async def test_outsider_cannot_see_or_join_a_conversation(world: World) -> None:

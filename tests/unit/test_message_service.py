@@ -114,12 +114,12 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
     assert world.message_events.events == []
 
 
-async def test_mark_read_of_a_foreign_message_is_invalid(world: World) -> None:
+async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None:
     cid, (_, bob) = await _group(world, "alice", "bob")
     other, (carol, _) = await _group(world, "carol", "dave")
     foreign = (await world.services.messages.send(carol, other, "x", None)).message.id
 
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         await world.services.messages.mark_read(bob, cid, foreign)
 
 
