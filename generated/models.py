@@ -116,7 +116,9 @@ class RegisterRequest(BaseModel):
     """
     Between 8 and 128 characters.
     """
-    display_name: Annotated[str, Field(max_length=64, min_length=1)]
+    display_name: Annotated[
+        str, Field(max_length=64, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    ]
     """
     Name shown to other users.
     """
@@ -130,7 +132,7 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    username: Annotated[str, Field(max_length=32, min_length=1)]
+    username: Annotated[str, Field(max_length=32, min_length=1, pattern="^[^\\u0000]+$")]
     """
     The account's username.
     """
@@ -239,7 +241,7 @@ class UserPage(BaseModel):
 
 class ConversationKind(StrEnum):
     """
-    `direct`: exactly two participants, no title. `group`: a titled conversation of one or more participants.
+    `direct`: two participants (one for a note to self), no title. `group`: a titled conversation of one or more participants.
     """
 
     direct = "direct"
@@ -252,16 +254,19 @@ class ParticipantId(RootModel[int]):
 
 class CreateConversationRequest(BaseModel):
     """
-    Start a conversation. The caller is always a participant and need not be listed. `direct` takes exactly one other user and no title, and returns the existing direct conversation between the two if there is one. `group` requires a title.
+    Start a conversation. The caller is always a participant and need not be listed. `direct` takes exactly one other user and no title, and returns the existing direct conversation between the two if there is one; naming oneself makes a note-to-self conversation. `group` requires a title.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
     kind: ConversationKind
-    title: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    title: Annotated[
+        str | None,
+        Field(max_length=200, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"),
+    ] = None
     """
-    Required for `group`, absent or null for `direct`.
+    Required for `group`, absent or null for `direct`. Not blank, no NUL.
     """
     participant_ids: Annotated[list[ParticipantId], Field(max_length=256, min_length=1)]
     """
@@ -277,7 +282,9 @@ class UpdateConversationRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    title: Annotated[str, Field(max_length=200, min_length=1)]
+    title: Annotated[
+        str, Field(max_length=200, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    ]
     """
     The new title.
     """
@@ -393,13 +400,17 @@ class SendMessageRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    body: Annotated[str, Field(max_length=4000, min_length=1)]
+    body: Annotated[
+        str, Field(max_length=4000, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    ]
     """
-    Plain text, 1 to 4000 characters, not only whitespace.
+    Plain text, 1 to 4000 characters, not only whitespace, no NUL.
     """
-    client_message_id: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    client_message_id: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[A-Za-z0-9._:-]+$")
+    ] = None
     """
-    Idempotency key chosen by the client (a UUID, say).
+    Idempotency key chosen by the client (a UUID or ULID, say).
     """
 
 

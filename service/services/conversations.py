@@ -98,10 +98,10 @@ class ConversationService:
                 "A direct conversation has no title.",
                 (InputError("body.title", "must be absent for a direct conversation"),),
             )
-        if len(others) != 1 or others[0] == caller_id:
+        if len(others) != 1:
             raise InvalidInput(
                 "A direct conversation takes exactly one other user.",
-                (InputError("body.participant_ids", "must hold exactly one other user id"),),
+                (InputError("body.participant_ids", "must hold exactly one user id"),),
             )
         low, high = sorted((caller_id, others[0]))
         key = f"{low}:{high}"

@@ -231,7 +231,13 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int]] = [
         {"json": {"kind": "group", "title": "t", "participant_ids": [2, 2]}},
         422,
     ),
-    ("POST", "/conversations", {"json": {"kind": "direct", "participant_ids": [1]}}, 422),
+    ("POST", "/conversations", {"json": {"kind": "direct", "participant_ids": [1, 2]}}, 422),
+    (
+        "POST",
+        "/conversations",
+        {"json": {"kind": "direct", "title": "t", "participant_ids": [2]}},
+        422,
+    ),
     (
         "POST",
         "/conversations",

@@ -51,7 +51,6 @@ async def test_create_direct_twice_returns_the_existing_one_silently(world: Worl
     [
         (DIRECT, "no titles", ["bob"]),
         (DIRECT, None, ["bob", "carol"]),
-        (DIRECT, None, ["alice"]),
         (GROUP, None, ["bob"]),
         (GROUP, "   ", ["bob"]),
         (GROUP, "nul\x00", ["bob"]),
@@ -69,6 +68,17 @@ async def test_create_refuses_broken_rules_and_changes_nothing(
 
     assert world.store.conversations == {}
     assert world.conversation_events.events == []
+
+
+async def test_direct_with_oneself_is_a_note_to_self(world: World) -> None:
+    alice = world.user("alice")
+
+    first = await world.services.conversations.create(alice, DIRECT, None, [alice])
+    again = await world.services.conversations.create(alice, DIRECT, None, [alice])
+
+    assert first.view.conversation.participant_ids == (alice,)
+    assert (first.created, again.created) == (True, False)
+    assert again.view.conversation.id == first.view.conversation.id
 
 
 async def test_unknown_participants_are_not_found(world: World) -> None:
