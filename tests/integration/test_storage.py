@@ -1,9 +1,15 @@
-"""Services on the real SQLAlchemy unit of work over a SQLite file, under concurrency."""
+"""Services on the real SQLAlchemy unit of work, under concurrency.
+
+Runs on a SQLite file, and also on PostgreSQL when CHAT_TEST_POSTGRES_URL names
+a database the tests may wipe (postgresql+asyncpg://user:pass@127.0.0.1/db).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,8 +23,11 @@ from service.domain.model import ConversationKind
 from service.services.container import Services
 from service.settings import Settings
 from service.storage.database import create_engine, create_schema
+from service.storage.orm import Base
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import RecordingConversationNotifier, RecordingMessageNotifier
+
+POSTGRES_URL = os.environ.get("CHAT_TEST_POSTGRES_URL")
 
 
 @dataclass
@@ -27,9 +36,12 @@ class Stack:
     messages: RecordingMessageNotifier
 
 
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}")
+@asynccontextmanager
+async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
+    engine = create_engine(url)
+    if wipe:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
     await create_schema(engine)
     messages = RecordingMessageNotifier()
     services = bootstrap(
@@ -40,19 +52,35 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         conversation_notifier=RecordingConversationNotifier(),
         message_notifier=messages,
     )
-    yield Stack(services, messages)
-    await engine.dispose()
+    try:
+        yield Stack(services, messages)
+    finally:
+        await engine.dispose()
 
 
-async def _users(services: Services, *names: str) -> list[int]:
-    return [(await services.users.register(n, "password1", n.title())).id for n in names]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    if POSTGRES_URL is None:
+        pytest.skip("CHAT_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def stack(database_url: str) -> AsyncIterator[Stack]:
+    async with sql_stack(database_url, wipe=True) as built:
+        yield built
+
+
+async def _group(services: Services, *names: str) -> tuple[int, list[int]]:
+    users = [(await services.users.register(n, "password1", n.title())).id for n in names]
+    created = await services.conversations.create(users[0], ConversationKind.GROUP, "t", users[1:])
+    return created.view.conversation.id, users
 
 
 async def test_concurrent_sends_get_increasing_ids_in_commit_order(stack: Stack) -> None:
-    alice, bob = await _users(stack.services, "alice", "bob")
-    cid = (
-        await stack.services.conversations.create(alice, ConversationKind.GROUP, "t", [bob])
-    ).view.conversation.id
+    cid, (alice, bob) = await _group(stack.services, "alice", "bob")
 
     sent = await asyncio.gather(
         *(
@@ -70,10 +98,7 @@ async def test_concurrent_sends_get_increasing_ids_in_commit_order(stack: Stack)
 
 
 async def test_concurrent_retries_with_one_key_store_one_message(stack: Stack) -> None:
-    alice, bob = await _users(stack.services, "alice", "bob")
-    cid = (
-        await stack.services.conversations.create(alice, ConversationKind.GROUP, "t", [bob])
-    ).view.conversation.id
+    cid, (alice, _) = await _group(stack.services, "alice", "bob")
 
     sent = await asyncio.gather(
         *(stack.services.messages.send(alice, cid, "once", "retry-key") for _ in range(10))
@@ -86,7 +111,9 @@ async def test_concurrent_retries_with_one_key_store_one_message(stack: Stack) -
 
 
 async def test_concurrent_direct_creation_yields_one_conversation(stack: Stack) -> None:
-    alice, bob = await _users(stack.services, "alice", "bob")
+    users = stack.services.users
+    alice = (await users.register("alice", "password1", "Alice")).id
+    bob = (await users.register("bob", "password1", "Bob")).id
 
     results = await asyncio.gather(
         *(
@@ -101,31 +128,17 @@ async def test_concurrent_direct_creation_yields_one_conversation(stack: Stack) 
     assert sum(r.created for r in results) == 1
 
 
-async def test_unread_counts_survive_a_restart_of_the_engine(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    for round_ in range(2):
-        engine = create_engine(url)
-        await create_schema(engine)
-        services = bootstrap(
-            settings=Settings(jwt_secret="storage-test-secret-" + "x" * 32),
-            uow_factory=partial(
-                SqlAlchemyUnitOfWork, async_sessionmaker(engine, expire_on_commit=False)
-            ),
-            conversation_notifier=RecordingConversationNotifier(),
-            message_notifier=RecordingMessageNotifier(),
-        )
-        if round_ == 0:
-            alice, bob = await _users(services, "alice", "bob")
-            cid = (
-                await services.conversations.create(alice, ConversationKind.GROUP, "t", [bob])
-            ).view.conversation.id
-            for body in ("a", "b", "c"):
-                await services.messages.send(alice, cid, body, None)
-        else:
-            summary = await services.messages.unread_summary(bob)
-            assert summary.total_unread == 3
-            view = await services.conversations.get(bob, cid)
-            assert view.conversation.last_message is not None
-            assert view.conversation.last_message.body == "c"
-            assert view.conversation.created_at.tzinfo is not None
-        await engine.dispose()
+async def test_state_survives_a_new_engine(database_url: str) -> None:
+    async with sql_stack(database_url, wipe=True) as first:
+        cid, (alice, bob) = await _group(first.services, "alice", "bob")
+        for body in ("a", "b", "c"):
+            await first.services.messages.send(alice, cid, body, None)
+
+    async with sql_stack(database_url, wipe=False) as second:
+        summary = await second.services.messages.unread_summary(bob)
+        view = await second.services.conversations.get(bob, cid)
+
+    assert summary.total_unread == 3
+    assert view.conversation.last_message is not None
+    assert view.conversation.last_message.body == "c"
+    assert view.conversation.created_at.tzinfo is not None
