@@ -13,6 +13,8 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from generated import models
+
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
@@ -58,11 +60,14 @@ def asyncapi_payload_refs() -> dict[str, str]:
 
 
 def validate_event(event: str, data: Any) -> None:
-    """Raise unless `event` is declared in asyncapi.yaml and `data` matches its payload."""
+    """Raise unless `event` is declared in asyncapi.yaml and `data` matches its payload,
+    both as the spec's JSON schema and as the generated model (which forbids extras)."""
     refs = asyncapi_payload_refs()
     if event not in refs:
         raise AssertionError(f"event {event!r} is not declared in asyncapi.yaml")
     validator(refs[event]).validate(data)
+    model = getattr(models, refs[event].rsplit("/", 1)[-1])
+    model.model_validate_json(json.dumps(data), strict=True)
 
 
 def validate_ack(operation: str, data: Any) -> str:

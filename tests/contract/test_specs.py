@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from generated import models
 from service.http.routes import routes
-from tests.schemas import SPECS, load, validator
+from tests.schemas import SPECS, load, validate_event, validator
 
 SCHEMA_REF_PREFIX = "./schemas.yaml#/$defs/"
 DEFS: dict[str, Any] = load("schemas.yaml")["$defs"]
@@ -128,3 +128,20 @@ def test_routes_and_openapi_operations_are_the_same_set() -> None:
 def test_a_broken_example_would_be_caught() -> None:
     with pytest.raises(jsonschema.ValidationError):
         validator(SCHEMA_REF_PREFIX + "Message").validate({"id": 1})
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("message_shouted", {}),
+        ("conversation_deleted", {"conversation_id": 1}),
+        ("conversation_deleted", {"conversation_id": 1, "reason": "deleted", "extra": 1}),
+        ("unread_count_updated", {"conversation_id": 1, "unread_count": -1, "total_unread": 0}),
+    ],
+)
+def test_the_event_checker_used_by_integration_tests_rejects_off_contract_events(
+    event: str, payload: dict[str, Any]
+) -> None:
+    with pytest.raises((AssertionError, jsonschema.ValidationError)):
+        validate_event(event, payload)
+    validate_event("conversation_deleted", {"conversation_id": 1, "reason": "removed"})

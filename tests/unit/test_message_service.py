@@ -134,3 +134,15 @@ async def test_unread_summary_counts_only_others_messages(world: World) -> None:
     assert summary.total_unread == 2
     assert summary.per_conversation == ((c1, 2),)
     assert (await world.services.messages.unread_summary(alice)).total_unread == 1
+
+
+async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
+    cid, (alice, _) = await _group(world, "alice", "bob")
+    world.failing_commits[0] = True
+
+    with pytest.raises(RuntimeError):
+        await world.services.messages.send(alice, cid, "lost", None)
+
+    assert world.store.messages == {}
+    assert world.message_events.events == []
+    assert world.conversation_events.events == []
