@@ -25,7 +25,7 @@ from service.domain.model import (
 )
 from service.notifiers.base import ConversationNotifier
 from service.services.clock import Clock
-from service.services.rules import clean_text, unique_ids, unknown_users
+from service.services.rules import clean_text, conversation_not_found, unique_ids, unknown_users
 from service.storage.ports import UnitOfWork
 
 
@@ -54,10 +54,6 @@ def decode_cursor(value: str) -> ActivityCursor:
             "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
         )
     return cursor
-
-
-def _not_found(conversation_id: int) -> NotFound:
-    return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")
 
 
 class ConversationService:
@@ -177,7 +173,7 @@ class ConversationService:
         """`NotFound` unless the caller participates in the conversation."""
         async with self._uow_factory() as uow:
             if not await uow.conversations.is_participant(conversation_id, caller_id):
-                raise _not_found(conversation_id)
+                raise conversation_not_found(conversation_id)
 
     async def rename(self, caller_id: int, conversation_id: int, title: str) -> ConversationView:
         """Rename a group; `Conflict` for a direct conversation."""
@@ -261,7 +257,7 @@ class ConversationService:
     ) -> Conversation:
         conversation = await uow.conversations.get(conversation_id)
         if conversation is None or caller_id not in conversation.participant_ids:
-            raise _not_found(conversation_id)
+            raise conversation_not_found(conversation_id)
         return conversation
 
     async def _view(

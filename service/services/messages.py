@@ -22,7 +22,7 @@ from service.domain.model import (
 )
 from service.notifiers.base import ConversationNotifier, MessageNotifier
 from service.services.clock import Clock
-from service.services.rules import clean_text
+from service.services.rules import clean_text, conversation_not_found
 from service.storage.ports import UnitOfWork
 
 
@@ -30,10 +30,6 @@ from service.storage.ports import UnitOfWork
 class SentMessage:
     message: Message
     created: bool
-
-
-def _not_found(conversation_id: int) -> NotFound:
-    return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")
 
 
 class MessageService:
@@ -74,7 +70,7 @@ class MessageService:
     ) -> SentMessage:
         async with self._uow_factory() as uow:
             if not await uow.conversations.is_participant(conversation_id, sender_id):
-                raise _not_found(conversation_id)
+                raise conversation_not_found(conversation_id)
             if client_message_id is not None:
                 first = await uow.messages.find_by_client_id(
                     conversation_id, sender_id, client_message_id
@@ -119,7 +115,7 @@ class MessageService:
         """Messages oldest first: the first page after `after`, else the last before `before`."""
         async with self._uow_factory() as uow:
             if not await uow.conversations.is_participant(conversation_id, caller_id):
-                raise _not_found(conversation_id)
+                raise conversation_not_found(conversation_id)
             newest_first = after is None
             found = await uow.messages.page(conversation_id, after, before, limit + 1, newest_first)
         page = found[:limit]
@@ -132,7 +128,7 @@ class MessageService:
         async with self._uow_factory() as uow:
             conversation = await uow.conversations.get(conversation_id)
             if conversation is None or caller_id not in conversation.participant_ids:
-                raise _not_found(conversation_id)
+                raise conversation_not_found(conversation_id)
             if await uow.messages.get(conversation_id, message_id) is None:
                 raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
             current = await uow.read_states.watermark(conversation_id, caller_id)

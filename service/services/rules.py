@@ -33,3 +33,8 @@ def unique_ids(location: str, ids: Iterable[int]) -> list[int]:
 def unknown_users(missing: Iterable[int]) -> NotFound:
     listed = ", ".join(str(user_id) for user_id in sorted(missing))
     return NotFound(f"No users with ids {listed}.")
+
+
+def conversation_not_found(conversation_id: int) -> NotFound:
+    # One message for "absent" and "not yours", so ids reveal nothing to outsiders.
+    return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")

@@ -47,6 +47,17 @@ def _message(row: MessageRow, sender: UserRow) -> Message:
     )
 
 
+async def _insert(session: AsyncSession, row: object, conflict: str) -> None:
+    """Insert in a savepoint, so a unique violation becomes `Conflict` and the
+    transaction stays usable."""
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -64,12 +75,7 @@ class SqlAlchemyUserRepository(UserRepository):
             password_hash=password_hash,
             created_at=now,
         )
-        self.session.add(row)
-        try:
-            async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict(f"Username {username} is taken.") from exc
+        await _insert(self.session, row, f"Username {username} is taken.")
         return _user(row)
 
     async def get(self, user_id: int) -> User | None:
@@ -121,12 +127,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             created_at=now,
             updated_at=now,
         )
-        self.session.add(row)
-        try:
-            async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict("The direct conversation already exists.") from exc
+        await _insert(self.session, row, "The direct conversation already exists.")
         self.session.add_all(
             ParticipantRow(conversation_id=row.id, user_id=user_id, joined_at=now)
             for user_id in participant_ids
@@ -295,12 +296,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
             client_message_id=client_message_id,
             created_at=now,
         )
-        self.session.add(row)
-        try:
-            async with self.session.begin_nested():
-                await self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict("The client_message_id is already used.") from exc
+        await _insert(self.session, row, "The client_message_id is already used.")
         sender = await self.session.get(UserRow, sender_id)
         assert sender is not None, "the sender is a participant, so it exists"
         return _message(row, sender)
