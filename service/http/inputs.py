@@ -41,7 +41,7 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
             chunks.append(chunk)
     except ClientDisconnect as exc:
         raise HttpProblem("bad_request", "The client disconnected.") from exc
-    raw = _integral_floats_as_ints(b"".join(chunks))
+    raw = _strict_json(b"".join(chunks))
     if raw is None:
         raise HttpProblem("bad_request", "The request body is not valid JSON.")
     try:
@@ -56,7 +56,7 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
         ) from exc
 
 
-def _integral_floats_as_ints(raw: bytes) -> bytes | None:
+def _strict_json(raw: bytes) -> bytes | None:
     """The body with `5.0` rewritten as `5`, or None when it is not strict JSON.
 
     JSON Schema counts 5.0 as an integer, strict pydantic does not; strict mode

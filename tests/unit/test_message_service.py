@@ -101,7 +101,7 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
     state = await world.services.messages.mark_read(bob, cid, m3)
 
     assert (state.last_read_message_id, state.unread_count) == (m3, 0)
-    reader = next(p for p in world.store.users.values() if p.user.id == bob).user.ref
+    reader = world.store.users[bob].user.ref
     assert world.message_events.events == [
         MessagesRead(cid, reader, (m1, m3), m3),
         UnreadCountUpdated(bob, cid, 0, 0),
