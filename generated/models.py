@@ -117,7 +117,12 @@ class RegisterRequest(BaseModel):
     Between 8 and 128 characters.
     """
     display_name: Annotated[
-        str, Field(max_length=64, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+        ),
     ]
     """
     Name shown to other users.
@@ -263,10 +268,14 @@ class CreateConversationRequest(BaseModel):
     kind: ConversationKind
     title: Annotated[
         str | None,
-        Field(max_length=200, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"),
+        Field(
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+        ),
     ] = None
     """
-    Required for `group`, absent or null for `direct`. Not blank, no NUL.
+    Required for `group`, absent or null for `direct`. Not only ASCII whitespace, no NUL.
     """
     participant_ids: Annotated[list[ParticipantId], Field(max_length=256, min_length=1)]
     """
@@ -283,7 +292,12 @@ class UpdateConversationRequest(BaseModel):
         extra="forbid",
     )
     title: Annotated[
-        str, Field(max_length=200, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+        str,
+        Field(
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+        ),
     ]
     """
     The new title.
@@ -401,10 +415,15 @@ class SendMessageRequest(BaseModel):
         extra="forbid",
     )
     body: Annotated[
-        str, Field(max_length=4000, min_length=1, pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+        str,
+        Field(
+            max_length=4000,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+        ),
     ]
     """
-    Plain text, 1 to 4000 characters, not only whitespace, no NUL.
+    Plain text, 1 to 4000 characters, not only ASCII whitespace, no NUL; surrounding ASCII whitespace is trimmed.
     """
     client_message_id: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[A-Za-z0-9._:-]+$")

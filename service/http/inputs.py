@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import TypeVar
 
@@ -19,6 +20,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# ASCII digits only: str.isdigit() and int() also take "³" or "٣", which no client means.
+_DECIMAL = re.compile(r"[0-9]{1,20}")
 
 
 async def read_body(request: Request, model: type[Model], max_bytes: int) -> Model:
@@ -27,7 +30,7 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
     if media_type != "application/json":
         raise HttpProblem("unsupported_media_type", "Send the body as application/json.")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and _DECIMAL.fullmatch(declared) and int(declared) > max_bytes:
         raise HttpProblem("payload_too_large", f"The request body exceeds {max_bytes} bytes.")
     chunks: list[bytes] = []
     size = 0
@@ -92,10 +95,9 @@ def _invalid(location: str, message: str) -> HttpProblem:
 
 
 def _integer(location: str, raw: str, minimum: int, maximum: int) -> int:
-    text = raw.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 20:
+    if not _DECIMAL.fullmatch(raw.lstrip("-")):
         raise _invalid(location, "must be an integer")
-    value = int(text)
+    value = int(raw)
     if not minimum <= value <= maximum:
         raise _invalid(location, f"must be between {minimum} and {maximum}")
     return value

@@ -132,7 +132,7 @@ class ConversationService:
         async with self._uow_factory() as uow:
             missing = members - await uow.users.existing_ids(members)
             if missing:
-                raise unknown_users(missing)
+                raise unknown_users("body.participant_ids", missing)
             conversation_id = await uow.conversations.add(
                 kind, title, caller_id, sorted(members), direct_key, self._clock()
             )
@@ -211,7 +211,7 @@ class ConversationService:
                 raise Conflict("A direct conversation cannot take more participants.")
             missing = wanted - await uow.users.existing_ids(wanted)
             if missing:
-                raise unknown_users(missing)
+                raise unknown_users("body.user_ids", missing)
             added = wanted - set(current.participant_ids)
             if not added:
                 return await self._view(uow, conversation_id, caller_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.domain.errors import Conflict, NotFound
+from service.domain.errors import Conflict, InputError, InvalidInput
 from service.domain.events import (
     ConversationUpdated,
     MessageCreated,
@@ -130,7 +130,10 @@ class MessageService:
             if conversation is None or caller_id not in conversation.participant_ids:
                 raise conversation_not_found(conversation_id)
             if await uow.messages.get(conversation_id, message_id) is None:
-                raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
+                raise InvalidInput(
+                    f"Message {message_id} is not in conversation {conversation_id}.",
+                    (InputError("body.message_id", "no such message in this conversation"),),
+                )
             current = await uow.read_states.watermark(conversation_id, caller_id)
             if current is not None and message_id <= current:
                 unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])

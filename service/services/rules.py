@@ -30,9 +30,12 @@ def unique_ids(location: str, ids: Iterable[int]) -> list[int]:
     return items
 
 
-def unknown_users(missing: Iterable[int]) -> NotFound:
+def unknown_users(location: str, missing: Iterable[int]) -> InvalidInput:
+    # 422, not 404: a 404 would tell the client that the URL's resource is gone.
     listed = ", ".join(str(user_id) for user_id in sorted(missing))
-    return NotFound(f"No users with ids {listed}.")
+    return InvalidInput(
+        f"No users with ids {listed}.", (InputError(location, f"no users with ids {listed}"),)
+    )
 
 
 def conversation_not_found(conversation_id: int) -> NotFound:

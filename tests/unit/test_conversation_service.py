@@ -81,11 +81,12 @@ async def test_direct_with_oneself_is_a_note_to_self(world: World) -> None:
     assert again.view.conversation.id == first.view.conversation.id
 
 
-async def test_unknown_participants_are_not_found(world: World) -> None:
+async def test_unknown_participants_are_invalid_input_naming_the_field(world: World) -> None:
     alice, bob = world.user("alice"), world.user("bob")
 
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput) as raised:
         await world.services.conversations.create(alice, GROUP, "ghosts", [bob, 999])
+    assert [e.location for e in raised.value.errors] == ["body.participant_ids"]
 
     assert world.store.conversations == {}
 

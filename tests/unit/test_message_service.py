@@ -119,8 +119,9 @@ async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None
     other, (carol, _) = await _group(world, "carol", "dave")
     foreign = (await world.services.messages.send(carol, other, "x", None)).message.id
 
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput) as raised:
         await world.services.messages.mark_read(bob, cid, foreign)
+    assert [e.location for e in raised.value.errors] == ["body.message_id"]
 
 
 async def test_unread_summary_counts_only_others_messages(world: World) -> None:

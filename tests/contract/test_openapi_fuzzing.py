@@ -1,0 +1,90 @@
+"""Schemathesis drives `python -m service` from openapi.yaml and finds no contract violation.
+
+Every check, every phase (examples, coverage, fuzzing, and stateful scenarios that follow
+the spec's links), settings in `schemathesis.toml`. The seed is fixed so that CI is
+reproducible; set CHAT_FUZZ_SEED to explore other inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.processes import service_process
+from tests.schemas import SPECS
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+SEED = os.environ.get("CHAT_FUZZ_SEED", "20261124")
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+
+# The client journey the stateful phase must walk through the spec's links.
+JOURNEY = {
+    "POST /auth/register -> [201] AddToGroup -> POST /conversations",
+    "POST /conversations -> [201] SendMessage -> POST /conversations/{conversation_id}/messages",
+    "POST /conversations/{conversation_id}/messages -> [201] ListConversationMessages"
+    " -> GET /conversations/{conversation_id}/messages",
+    "POST /conversations/{conversation_id}/messages -> [201] MarkRead"
+    " -> POST /conversations/{conversation_id}/read",
+    "POST /conversations/{conversation_id}/read -> [200] DeleteReadConversation"
+    " -> DELETE /conversations/{conversation_id}",
+}
+
+
+def _token(base_url: str) -> str:
+    account = {"username": "fuzzer", "password": "fuzzer-password", "display_name": "Fuzzer"}
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        assert http.post("/auth/register", json=account).status_code == 201
+        login = http.post("/auth/login", json={k: account[k] for k in ("username", "password")})
+    token: str = login.json()["access_token"]
+    return token
+
+
+def _applied_transitions(events: Path) -> set[str]:
+    applied = set()
+    for line in events.read_text().splitlines():
+        scenario = json.loads(line).get("ScenarioFinished")
+        if scenario is None or scenario.get("phase") != "stateful":
+            continue
+        for case in scenario.get("recorder", {}).get("cases", {}).values():
+            transition = case.get("transition")
+            if transition and case.get("is_transition_applied", True):
+                applied.add(transition["id"])
+    return applied
+
+
+def test_the_http_api_keeps_openapi_yaml(tmp_path: Path) -> None:
+    events = tmp_path / "schemathesis.ndjson"
+    with service_process(tmp_path / "chat.db", tmp_path / "service.log") as base_url:
+        run = subprocess.run(
+            [
+                str(SCHEMATHESIS),
+                "--config-file",
+                str(CONFIG),
+                "run",
+                str(SPECS / "openapi.yaml"),
+                "--url",
+                base_url,
+                "--header",
+                f"Authorization: Bearer {_token(base_url)}",
+                "--seed",
+                SEED,
+                "--no-color",
+                "--report",
+                "ndjson",
+                "--report-ndjson-path",
+                str(events),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=400,
+            check=False,
+        )
+    report = run.stdout[-8000:] + run.stderr[-2000:]
+    assert run.returncode == 0, report
+    missing = JOURNEY - _applied_transitions(events)
+    assert not missing, f"stateful testing never followed {sorted(missing)}\n{report}"

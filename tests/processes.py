@@ -1,0 +1,58 @@
+"""The service as users run it: `python -m service` in its own process."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.live import JWT_SECRET
+
+_LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+
+
+@contextmanager
+def service_process(database: Path, log: Path, **env: str) -> Iterator[str]:
+    """Start the service on a free loopback port (CHAT_PORT=0); yields its base URL.
+
+    The process logs to `log`, which a failing test can show.
+    """
+    environment = {
+        **os.environ,
+        "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "CHAT_JWT_SECRET": JWT_SECRET,
+        "CHAT_HOST": "127.0.0.1",
+        "CHAT_PORT": "0",
+        "CHAT_LOG_LEVEL": "INFO",
+        **env,
+    }
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service"], env=environment, stdout=sink, stderr=sink
+        )
+    try:
+        yield _wait_until_listening(process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = _LISTENING.search(log.read_text())
+        if found:
+            return found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError(f"the service did not start listening:\n{log.read_text()}")
