@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node run test lint typecheck generate check-generated validate-specs ci clean
+.PHONY: install install-node run test contract lint typecheck generate check-generated validate-specs ci clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+
+contract: install install-node  ## The contract suite: both validators, then tests/contract
+	$(MAKE) --no-print-directory validate-specs
+	$(PY) -m pytest tests/contract
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from pydantic import ValidationError
 
 from service.domain.errors import InputError
@@ -15,3 +18,18 @@ def input_errors(prefix: str, exc: ValidationError) -> tuple[InputError, ...]:
         InputError(".".join([prefix, *(str(p) for p in e["loc"])])[:256], e["msg"][:1024])
         for e in exc.errors(include_url=False)[:MAX_ERRORS]
     )
+
+
+def integral_floats_as_ints(value: Any) -> Any:
+    """`value` with every float like 5.0 turned into 5, at any depth.
+
+    JSON Schema counts 5.0 as an integer, strict pydantic does not; strict mode stays on
+    so that "5" or true are never taken for integers.
+    """
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: integral_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [integral_floats_as_ints(item) for item in value]
+    return value

@@ -16,7 +16,7 @@ import uvicorn
 
 from service.app import create_app
 from service.settings import Settings
-from tests.schemas import validate_event
+from tests.schemas import receive_operations, send_operations, validate_ack, validate_event
 
 JWT_SECRET = "integration-test-secret-" + "s" * 32
 
@@ -75,22 +75,74 @@ class Received:
 
 
 @dataclass
+class Observation:
+    """What the tests saw of asyncapi.yaml: message names, and send operations by channel."""
+
+    messages: set[str] = field(default_factory=set)
+    operations: set[str] = field(default_factory=set)
+
+
+@dataclass
 class SocketUser:
-    """A python-socketio client that records every event after checking it against the spec."""
+    """A python-socketio client that checks everything it receives against asyncapi.yaml.
+
+    Events and acknowledgements are validated against the spec's schemas; an event the
+    spec does not declare, or one that arrives on a channel this socket is not in, is a
+    violation. Violations are collected rather than raised, because python-socketio
+    swallows exceptions raised in event handlers; `connected()` fails on them.
+    """
 
     account: Account
     client: socketio.AsyncClient
+    observation: Observation
     received: list[Received] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    joined: set[int] = field(default_factory=set)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def record(self, event: str, data: Any) -> None:
-        validate_event(event, data)
-        self.received.append(Received(event, data))
+    def record(self, event: str, *args: Any) -> None:
+        try:
+            if len(args) != 1:
+                raise AssertionError(f"{event} carried {len(args)} arguments, not one payload")
+            validate_event(event, args[0])
+            self.observation.messages.add(event)
+            self.observation.operations.add(self._operation(event, args[0]))
+        except Exception as exc:  # every failure is a contract violation to report
+            self.violations.append(f"{event} {args!r}: {exc}")
+            return
+        self.received.append(Received(event, args[0]))
         self._arrived.set()
 
-    async def call(self, event: str, payload: Any = None, *extra: Any) -> Any:
-        args = (payload, *extra) if extra else payload
-        return await self.client.call(event, args, timeout=5)
+    def _operation(self, event: str, data: Any) -> str:
+        """The send operation this event must belong to, given the rooms of this socket."""
+        candidates = send_operations(event)
+        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+        in_room = conversation_id in self.joined
+        # An event declared on both channels reaches the room's other members through
+        # the conversation room, and the user's own sockets through the user room.
+        only_personal = "conversationRoom" not in candidates
+        if "userRoom" in candidates and (
+            only_personal or not in_room or data.get("user_id") == self.account.id
+        ):
+            return candidates["userRoom"]
+        if "conversationRoom" in candidates and in_room:
+            return candidates["conversationRoom"]
+        raise AssertionError(f"{event} arrived on a socket outside its channels {candidates}")
+
+    async def call(self, event: str, *args: Any) -> Any:
+        """Emit a client event with `args` and return its acknowledgement, checked against
+        the reply messages of the operation that receives `event` (if the spec has one)."""
+        payload = args[0] if len(args) == 1 else args
+        ack = await self.client.call(event, payload, timeout=5)
+        operation = receive_operations().get(event)
+        if operation is not None:
+            reply = validate_ack(operation, ack)
+            self.observation.messages.update((event, reply))
+            self.observation.operations.add(operation)
+            if reply == "room_ack" and isinstance(payload, dict):
+                room = payload["conversation_id"]
+                (self.joined.add if event == "join_conversation" else self.joined.discard)(room)
+        return ack
 
     async def join(self, conversation_id: int) -> Any:
         return await self.call("join_conversation", {"conversation_id": conversation_id})
@@ -111,16 +163,23 @@ class SocketUser:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-        return await asyncio.wait_for(find(), seconds)
+        try:
+            return await asyncio.wait_for(find(), seconds)
+        except TimeoutError:
+            raise AssertionError(
+                f"no {event} within {seconds}s; violations: {self.violations}"
+            ) from None
 
     def events(self, name: str | None = None) -> list[Received]:
         return [r for r in self.received if name is None or r.event == name]
 
 
 @asynccontextmanager
-async def connected(base_url: str, account: Account) -> AsyncIterator[SocketUser]:
+async def connected(
+    base_url: str, account: Account, observation: Observation | None = None
+) -> AsyncIterator[SocketUser]:
     client = socketio.AsyncClient(reconnection=False)
-    user = SocketUser(account, client)
+    user = SocketUser(account, client, observation or Observation())
     client.on("*", user.record)
     await client.connect(
         base_url, auth={"token": account.token}, transports=["websocket"], wait_timeout=5
@@ -129,3 +188,24 @@ async def connected(base_url: str, account: Account) -> AsyncIterator[SocketUser
         yield user
     finally:
         await client.disconnect()
+    assert user.violations == [], user.violations
+
+
+async def refusal(base_url: str, auth: Any, observation: Observation | None = None) -> Any:
+    """Connect with `auth`, expecting a refusal; the `connect_error` payload, checked."""
+    client = socketio.AsyncClient(reconnection=False)
+    refusals: list[Any] = []
+    client.on("connect_error", refusals.append)
+    try:
+        await client.connect(base_url, auth=auth, transports=["websocket"], wait_timeout=5)
+    except socketio.exceptions.ConnectionError:
+        pass
+    else:
+        await client.disconnect()
+        raise AssertionError(f"a socket with auth {auth!r} was let in")
+    [payload] = refusals
+    validate_event("connect_error", payload)
+    if observation is not None:
+        observation.messages.add("connect_error")
+        observation.operations.update(send_operations("connect_error").values())
+    return payload

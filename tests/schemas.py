@@ -59,6 +59,39 @@ def asyncapi_payload_refs() -> dict[str, str]:
     return refs
 
 
+def _message_name(spec: dict[str, Any], ref: str) -> str:
+    message = _resolve_local(spec, ref)
+    if "$ref" in message:
+        message = _resolve_local(spec, message["$ref"])
+    return str(message["name"])
+
+
+@cache
+def send_operations(event: str) -> dict[str, str]:
+    """For a server-to-client event: channel key -> the send operation of asyncapi.yaml."""
+    spec = load("asyncapi.yaml")
+    found = {}
+    for name, operation in spec["operations"].items():
+        if operation["action"] != "send":
+            continue
+        for ref in operation["messages"]:
+            if _message_name(spec, ref["$ref"]) == event:
+                found[operation["channel"]["$ref"].rsplit("/", 1)[-1]] = name
+    return found
+
+
+@cache
+def receive_operations() -> dict[str, str]:
+    """Client-to-server event name -> the receive operation that handles it."""
+    spec = load("asyncapi.yaml")
+    return {
+        _message_name(spec, ref["$ref"]): name
+        for name, operation in spec["operations"].items()
+        if operation["action"] == "receive"
+        for ref in operation["messages"]
+    }
+
+
 def validate_event(event: str, data: Any) -> None:
     """Raise unless `event` is declared in asyncapi.yaml and `data` matches its payload,
     both as the spec's JSON schema and as the generated model (which forbids extras)."""

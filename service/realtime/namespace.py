@@ -19,7 +19,7 @@ from service.domain.errors import DomainError, InvalidInput, Unauthorized
 from service.dto import ack_error
 from service.notifiers import rooms
 from service.services.container import Services
-from service.validation import input_errors
+from service.validation import input_errors, integral_floats_as_ints
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def _payload(args: tuple[Any, ...]) -> dto.ConversationRef:
     if len(args) != 1 or not isinstance(args[0], dict):
         raise InvalidInput("The event takes one JSON object as its only argument.")
     try:
-        return dto.ConversationRef.model_validate(args[0], strict=True)
+        return dto.ConversationRef.model_validate(integral_floats_as_ints(args[0]), strict=True)
     except ValidationError as exc:
         raise InvalidInput(
             "The payload does not match ConversationRef.", input_errors("payload", exc)
