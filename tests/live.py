@@ -121,9 +121,9 @@ class SocketUser:
         # An event declared on both channels reaches the room's other members through
         # the conversation room, and the user's own sockets through the user room.
         only_personal = "conversationRoom" not in candidates
-        if "userRoom" in candidates and (
-            only_personal or not in_room or data.get("user_id") == self.account.id
-        ):
+        reader = data.get("reader") if isinstance(data, dict) else None
+        mine = isinstance(reader, dict) and reader.get("id") == self.account.id
+        if "userRoom" in candidates and (only_personal or not in_room or mine):
             return candidates["userRoom"]
         if "conversationRoom" in candidates and in_room:
             return candidates["conversationRoom"]

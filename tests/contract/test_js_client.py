@@ -79,7 +79,9 @@ async def test_the_official_js_client_joins_and_receives_message_created(tmp_pat
         cid = created.json()["id"]
 
         async with js_client(url, bob.token, cid) as bob_browser:
-            ready = (await bob_browser.next_line())["ready"]
+            line = await bob_browser.next_line()
+            assert "ready" in line, f"the JS client did not join: {line}"
+            ready = line["ready"]
             assert validate_ack("joinConversation", ready) == "room_ack"
             assert ready == {"ok": True, "conversation_id": cid}
 
