@@ -17,14 +17,14 @@ _LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 
 
 @contextmanager
-def service_process(database: Path, log: Path, **env: str) -> Iterator[str]:
+def service_process(database_url: str, log: Path, **env: str) -> Iterator[str]:
     """Start the service on a free loopback port (CHAT_PORT=0); yields its base URL.
 
     The process logs to `log`, which a failing test can show.
     """
     environment = {
         **os.environ,
-        "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "CHAT_DATABASE_URL": database_url,
         "CHAT_JWT_SECRET": JWT_SECRET,
         "CHAT_HOST": "127.0.0.1",
         "CHAT_PORT": "0",

@@ -7,6 +7,7 @@ reproducible; set CHAT_FUZZ_SEED to explore other inputs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import wipe
 from tests.processes import service_process
 from tests.schemas import SPECS
 
@@ -57,9 +59,10 @@ def _applied_transitions(events: Path) -> set[str]:
     return applied
 
 
-def test_the_http_api_keeps_openapi_yaml(tmp_path: Path) -> None:
+def test_the_http_api_keeps_openapi_yaml(database_url: str, tmp_path: Path) -> None:
+    asyncio.run(wipe(database_url))
     events = tmp_path / "schemathesis.ndjson"
-    with service_process(tmp_path / "chat.db", tmp_path / "service.log") as base_url:
+    with service_process(database_url, tmp_path / "service.log") as base_url:
         run = subprocess.run(
             [
                 str(SCHEMATHESIS),

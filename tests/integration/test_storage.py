@@ -7,12 +7,10 @@ a database the tests may wipe (postgresql+asyncpg://user:pass@127.0.0.1/db).
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -23,11 +21,9 @@ from service.domain.model import ConversationKind
 from service.services.container import Services
 from service.settings import Settings
 from service.storage.database import create_engine, create_schema
-from service.storage.orm import Base
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
+from tests.databases import wipe as wipe_database
 from tests.fakes import RecordingConversationNotifier, RecordingMessageNotifier
-
-POSTGRES_URL = os.environ.get("CHAT_TEST_POSTGRES_URL")
 
 
 @dataclass
@@ -38,10 +34,9 @@ class Stack:
 
 @asynccontextmanager
 async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
-    engine = create_engine(url)
     if wipe:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
+        await wipe_database(url)
+    engine = create_engine(url)
     await create_schema(engine)
     messages = RecordingMessageNotifier()
     services = bootstrap(
@@ -56,15 +51,6 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
         yield Stack(services, messages)
     finally:
         await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    if POSTGRES_URL is None:
-        pytest.skip("CHAT_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped")
-    return POSTGRES_URL
 
 
 @pytest.fixture

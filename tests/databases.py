@@ -1,0 +1,22 @@
+"""The database engines tests run on: a SQLite file always, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+
+from service.storage.database import create_engine
+from service.storage.orm import Base
+
+# A database the tests may wipe, e.g. postgresql+asyncpg://chat@127.0.0.1:55439/chat_test.
+POSTGRES_URL = os.environ.get("CHAT_TEST_POSTGRES_URL")
+SKIP_REASON = "CHAT_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped"
+
+
+async def wipe(url: str) -> None:
+    """Drop every table of the service, so a run starts from an empty schema."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
+    finally:
+        await engine.dispose()
