@@ -630,6 +630,169 @@ class UnreadCountUpdatedEvent(BaseModel):
     """
 
 
+class TypingState(StrEnum):
+    """
+    Whether a user started or stopped typing.
+    """
+
+    start = "start"
+    stop = "stop"
+
+
+class TypingRequest(BaseModel):
+    """
+    Client-to-server `typing`: the caller started or stopped typing in a conversation whose room this socket joined. Resend `start` before `expires_in_seconds` of the acknowledgement pass to keep the indicator on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation, whose room this socket has joined.
+    """
+    state: TypingState
+
+
+class TypingAck(BaseModel):
+    """
+    Success acknowledgement of `typing`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ok: Literal[True]
+    """
+    Always true on success.
+    """
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    expires_in_seconds: Annotated[int, Field(ge=1)]
+    """
+    Without another `start` within this many seconds, the server announces `stop` on the caller's behalf.
+    """
+
+
+class TypingEvent(BaseModel):
+    """
+    Server-to-client `typing`: a participant started or stopped typing. A `stop` also comes when their `start` expired, and may repeat.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    user_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Who is typing.
+    """
+    state: TypingState
+
+
+class UserPresence(BaseModel):
+    """
+    A user came online (their first socket connected) or went offline (their last socket disconnected, or its server stopped answering).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    user_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The user whose presence changed.
+    """
+    online: bool
+    """
+    True for `user_online`, false for `user_offline`.
+    """
+
+
+class OnlineUserId(RootModel[int]):
+    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+
+
+class PresenceList(BaseModel):
+    """
+    The users sharing a conversation with the caller who are online now.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    online_user_ids: list[OnlineUserId]
+    """
+    Ascending user ids; the caller is not listed.
+    """
+
+
+class MarkDeliveredRequest(BaseModel):
+    """
+    Client-to-server `mark_delivered`: this device received every message of the conversation up to `message_id`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The newest message received; must belong to the conversation.
+    """
+
+
+class DeliveryAck(BaseModel):
+    """
+    Success acknowledgement of `mark_delivered`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ok: Literal[True]
+    """
+    Always true on success.
+    """
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    last_delivered_message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The caller's delivery watermark after the call (it never moves back).
+    """
+
+
+class MessageDeliveredEvent(BaseModel):
+    """
+    A participant's devices received every message up to `last_delivered_message_id` (the second check mark for its senders).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    recipient_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The participant whose devices received the messages.
+    """
+    last_delivered_message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The recipient's new delivery watermark.
+    """
+
+
 class ConversationRef(BaseModel):
     """
     Names a conversation in a client-to-server Socket.IO event.

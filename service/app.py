@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from functools import partial
@@ -22,10 +23,14 @@ from service.notifiers.socketio import (
     SocketIOConversationNotifier,
     SocketIOEmitter,
     SocketIOMessageNotifier,
+    SocketIOPresenceNotifier,
 )
+from service.presence.redis_store import RedisPresenceStore
+from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.realtime.namespace import ChatNamespace
 from service.settings import Settings
-from service.storage.database import create_engine, create_schema
+from service.storage.database import create_engine
+from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
@@ -33,26 +38,40 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
     engine = create_engine(settings.database_url)
     session_factory = async_sessionmaker(engine, expire_on_commit=False)
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
+    presence: PresenceStore
+    if settings.redis_url:
+        manager = socketio.AsyncRedisManager(settings.redis_url)
+        presence = RedisPresenceStore(settings.redis_url)
+    else:
+        manager, presence = None, InProcessPresenceStore()
     sio = socketio.AsyncServer(
         async_mode="asgi",
+        client_manager=manager,
         cors_allowed_origins=cors,
         max_http_buffer_size=settings.max_body_bytes,
     )
-    emitter = SocketIOEmitter(sio)
+    emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
         settings=settings,
         uow_factory=partial(SqlAlchemyUnitOfWork, session_factory),
         conversation_notifier=SocketIOConversationNotifier(emitter),
         message_notifier=SocketIOMessageNotifier(emitter),
+        presence_notifier=SocketIOPresenceNotifier(emitter),
+        presence_store=presence,
     )
     sio.register_namespace(ChatNamespace("/", services))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await create_schema(engine)
+        await migrate(engine)
+        maintenance = asyncio.create_task(services.presence.maintain())
         try:
             yield {"services": services}
         finally:
+            maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await maintenance
+            await presence.close()
             await engine.dispose()
 
     middleware = []

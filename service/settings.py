@@ -29,6 +29,10 @@ class Settings:
     max_body_bytes: int = 65_536
     specs_dir: str = str(_REPO_SPECS)
     log_level: str = "INFO"
+    # With Redis, several processes share rooms (python-socketio's Redis manager) and
+    # presence; without it, one process holds both in memory.
+    redis_url: str | None = None
+    typing_ttl_seconds: int = 6
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -69,4 +73,6 @@ class Settings:
             max_body_bytes=integer("MAX_BODY_BYTES", cls.max_body_bytes),
             specs_dir=get("SPECS_DIR") or cls.specs_dir,
             log_level=(get("LOG_LEVEL") or cls.log_level).upper(),
+            redis_url=get("REDIS_URL"),
+            typing_ttl_seconds=integer("TYPING_TTL_SECONDS", cls.typing_ttl_seconds),
         )

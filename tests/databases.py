@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import text
+
 from service.storage.database import create_engine
 from service.storage.orm import Base
 
@@ -13,10 +15,11 @@ SKIP_REASON = "CHAT_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped"
 
 
 async def wipe(url: str) -> None:
-    """Drop every table of the service, so a run starts from an empty schema."""
+    """Drop every table of the service and the migration record: an empty database."""
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.drop_all)
+            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         await engine.dispose()

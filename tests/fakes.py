@@ -15,7 +15,10 @@ from service.domain.events import (
     ConversationDeleted,
     ConversationUpdated,
     MessageCreated,
+    MessagesDelivered,
     MessagesRead,
+    PresenceChanged,
+    TypingChanged,
     UnreadCountUpdated,
 )
 from service.domain.model import (
@@ -26,7 +29,7 @@ from service.domain.model import (
     Message,
     User,
 )
-from service.notifiers.base import ConversationNotifier, MessageNotifier
+from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
 from service.storage.ports import (
     ConversationRepository,
     MessageRepository,
@@ -48,6 +51,8 @@ class _ConversationRecord:
     last_message_id: int | None = None
     # user id -> last read message id
     participants: dict[int, int | None] = field(default_factory=dict)
+    # user id -> last delivered message id
+    delivered: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,6 +150,17 @@ class FakeConversationRepository(ConversationRepository):
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:
         record = self.store.conversations.get(conversation_id)
         return record is not None and user_id in record.participants
+
+    async def contacts(self, user_id: int) -> list[int]:
+        return sorted(
+            {
+                other
+                for record in self.store.conversations.values()
+                if user_id in record.participants
+                for other in record.participants
+                if other != user_id
+            }
+        )
 
     async def list_for_user(
         self,
@@ -270,6 +286,14 @@ class FakeReadStateRepository(ReadStateRepository):
     async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
         self.store.conversations[conversation_id].participants[user_id] = message_id
 
+    async def delivered_watermark(self, conversation_id: int, user_id: int) -> int | None:
+        return self.store.conversations[conversation_id].delivered.get(user_id)
+
+    async def set_delivered_watermark(
+        self, conversation_id: int, user_id: int, message_id: int
+    ) -> None:
+        self.store.conversations[conversation_id].delivered[user_id] = message_id
+
     async def newly_read_ids(
         self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
     ) -> list[int]:
@@ -359,7 +383,9 @@ class RecordingConversationNotifier(ConversationNotifier):
 
 class RecordingMessageNotifier(MessageNotifier):
     def __init__(self) -> None:
-        self.events: list[MessageCreated | MessagesRead | UnreadCountUpdated] = []
+        self.events: list[
+            MessageCreated | MessagesRead | UnreadCountUpdated | MessagesDelivered
+        ] = []
 
     async def message_created(self, event: MessageCreated) -> None:
         self.events.append(event)
@@ -368,6 +394,20 @@ class RecordingMessageNotifier(MessageNotifier):
         self.events.append(event)
 
     async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
+        self.events.append(event)
+
+    async def messages_delivered(self, event: MessagesDelivered) -> None:
+        self.events.append(event)
+
+
+class RecordingPresenceNotifier(PresenceNotifier):
+    def __init__(self) -> None:
+        self.events: list[PresenceChanged | TypingChanged] = []
+
+    async def presence_changed(self, event: PresenceChanged) -> None:
+        self.events.append(event)
+
+    async def typing_changed(self, event: TypingChanged) -> None:
         self.events.append(event)
 
 

@@ -59,3 +59,30 @@ class UnreadCountUpdated:
     conversation_id: int
     unread_count: int
     total_unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesDelivered:
+    conversation_id: int
+    recipient_id: int
+    last_delivered_message_id: int
+
+
+class TypingState(enum.StrEnum):
+    START = "start"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged:
+    conversation_id: int
+    user_id: int
+    state: TypingState
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    user_id: int
+    online: bool
+    # The users who share a conversation with `user_id`: those told.
+    audience: tuple[int, ...]

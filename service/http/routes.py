@@ -90,6 +90,11 @@ async def get_me(request: Request) -> Response:
     return _json(to_dto.user(await _services(request).users.me(_caller(request))))
 
 
+async def get_presence(request: Request) -> Response:
+    online = await _services(request).presence.online_contacts(_caller(request))
+    return _json(dto.PresenceList(online_user_ids=[dto.OnlineUserId(uid) for uid in online]))
+
+
 async def get_unread_summary(request: Request) -> Response:
     summary = await _services(request).messages.unread_summary(_caller(request))
     return _json(
@@ -227,6 +232,7 @@ def routes() -> list[Route]:
         Route("/auth/register", register, methods=["POST"]),
         Route("/auth/login", login, methods=["POST"]),
         Route("/me", get_me, methods=["GET"]),
+        Route("/presence", get_presence, methods=["GET"]),
         Route("/me/unread", get_unread_summary, methods=["GET"]),
         Route("/users", list_users, methods=["GET"]),
         Route("/users/{user_id}", get_user, methods=["GET"]),

@@ -9,7 +9,10 @@ from service.domain.events import (
     ConversationDeleted,
     ConversationUpdated,
     MessageCreated,
+    MessagesDelivered,
     MessagesRead,
+    PresenceChanged,
+    TypingChanged,
     UnreadCountUpdated,
 )
 
@@ -44,3 +47,19 @@ class MessageNotifier(ABC):
     @abstractmethod
     async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
         """A user's unread count in a conversation, and their total, changed."""
+
+    @abstractmethod
+    async def messages_delivered(self, event: MessagesDelivered) -> None:
+        """A participant's delivery watermark moved forward."""
+
+
+class PresenceNotifier(ABC):
+    """Tells users who is online and who is typing."""
+
+    @abstractmethod
+    async def presence_changed(self, event: PresenceChanged) -> None:
+        """A user came online or went offline; `event.audience` is told."""
+
+    @abstractmethod
+    async def typing_changed(self, event: TypingChanged) -> None:
+        """A participant started or stopped typing; everyone else in the room is told."""

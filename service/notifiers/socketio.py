@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import socketio
 from pydantic import BaseModel
@@ -15,12 +14,16 @@ from service.domain.events import (
     ConversationDeleted,
     ConversationUpdated,
     MessageCreated,
+    MessagesDelivered,
     MessagesRead,
+    PresenceChanged,
     RemovalReason,
+    TypingChanged,
     UnreadCountUpdated,
 )
 from service.notifiers import rooms
-from service.notifiers.base import ConversationNotifier, MessageNotifier
+from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
+from service.presence.store import PresenceStore
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +34,34 @@ class SocketIOEmitter:
     """Emits DTOs. A failed emit is logged, never raised: the change is already
     committed, and clients catch up through the HTTP cursors."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, presence: PresenceStore) -> None:
         self.sio = sio
+        self.presence = presence
 
-    async def emit(self, event: str, payload: BaseModel, room: str | list[str]) -> None:
-        """Emit to a room, or once to each socket in any of several rooms."""
+    async def emit(
+        self,
+        event: str,
+        payload: BaseModel,
+        room: str | list[str],
+        skip_user: int | None = None,
+    ) -> None:
+        """Emit to a room, or once to each socket in any of several rooms; never to
+        the sockets of `skip_user`, in whichever process they are."""
         try:
+            skip: list[str] | None = None
+            if skip_user is not None:
+                skip = await self.presence.sids(skip_user)
             await self.sio.emit(
-                event, payload.model_dump(mode="json"), to=room, namespace=NAMESPACE
+                event, payload.model_dump(mode="json"), to=room, skip_sid=skip, namespace=NAMESPACE
             )
         except Exception:
             log.exception("emitting %s to %s failed", event, room)
 
     async def leave(self, user_id: int, room: str) -> None:
-        """Take every local socket of a user out of a room."""
+        """Take every socket of a user, in any process, out of a room."""
         try:
-            sids: list[Any] = [
-                sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, rooms.user(user_id))
-            ]
-            for sid in sids:
+            # With the Redis manager, leave_room reaches the process holding the socket.
+            for sid in await self.presence.sids(user_id):
                 await self.sio.leave_room(sid, room, namespace=NAMESPACE)
         except Exception:
             log.exception("removing user %s from %s failed", user_id, room)
@@ -108,4 +120,38 @@ class SocketIOMessageNotifier(MessageNotifier):
     async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
         await self._emitter.emit(
             "unread_count_updated", dto.unread_count(event), rooms.user(event.user_id)
+        )
+
+    async def messages_delivered(self, event: MessagesDelivered) -> None:
+        payload = generated.MessageDeliveredEvent(
+            conversation_id=event.conversation_id,
+            recipient_id=event.recipient_id,
+            last_delivered_message_id=event.last_delivered_message_id,
+        )
+        await self._emitter.emit(
+            "message_delivered", payload, rooms.conversation(event.conversation_id)
+        )
+
+
+class SocketIOPresenceNotifier(PresenceNotifier):
+    def __init__(self, emitter: SocketIOEmitter) -> None:
+        self._emitter = emitter
+
+    async def presence_changed(self, event: PresenceChanged) -> None:
+        if not event.audience:
+            return
+        payload = generated.UserPresence(user_id=event.user_id, online=event.online)
+        audience = [rooms.user(user_id) for user_id in event.audience]
+        await self._emitter.emit(
+            "user_online" if event.online else "user_offline", payload, audience
+        )
+
+    async def typing_changed(self, event: TypingChanged) -> None:
+        payload = generated.TypingEvent(
+            conversation_id=event.conversation_id,
+            user_id=event.user_id,
+            state=generated.TypingState(event.state.value),
+        )
+        await self._emitter.emit(
+            "typing", payload, rooms.conversation(event.conversation_id), skip_user=event.user_id
         )

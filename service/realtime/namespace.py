@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import socketio
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from generated import models as dto
-from service.domain.errors import DomainError, InvalidInput, Unauthorized
+from service.domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from service.domain.events import TypingState
 from service.dto import ack_error
 from service.notifiers import rooms
 from service.services.container import Services
@@ -26,14 +27,17 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str, int, tuple[Any, ...]], Awaitable[dict[str, Any]]]
 
 
-def _payload(args: tuple[Any, ...]) -> dto.ConversationRef:
+Payload = TypeVar("Payload", bound=BaseModel)
+
+
+def _payload(args: tuple[Any, ...], model: type[Payload]) -> Payload:
     if len(args) != 1 or not isinstance(args[0], dict):
         raise InvalidInput("The event takes one JSON object as its only argument.")
     try:
-        return dto.ConversationRef.model_validate(integral_floats_as_ints(args[0]), strict=True)
+        return model.model_validate(integral_floats_as_ints(args[0]), strict=True)
     except ValidationError as exc:
         raise InvalidInput(
-            "The payload does not match ConversationRef.", input_errors("payload", exc)
+            f"The payload does not match {model.__name__}.", input_errors("payload", exc)
         ) from exc
 
 
@@ -44,6 +48,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._client_events: dict[str, Handler] = {
             "join_conversation": self._join_conversation,
             "leave_conversation": self._leave_conversation,
+            "typing": self._typing,
+            "mark_delivered": self._mark_delivered,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -57,6 +63,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ) from exc
         await self.save_session(sid, {"user_id": user_id})
         await self.enter_room(sid, rooms.user(user_id))
+        try:
+            await self.services.presence.connected(user_id, sid)
+        except Exception:
+            # Presence is a nicety; the socket works without it.
+            log.exception("recording the presence of socket %s failed", sid)
+
+    async def on_disconnect(self, sid: str, *_reason: Any) -> None:
+        try:
+            session = await self.get_session(sid)
+            await self.services.presence.disconnected(int(session["user_id"]), sid)
+        except Exception:
+            log.exception("recording the departure of socket %s failed", sid)
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
         if event in ("connect", "disconnect"):
@@ -87,7 +105,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _join_conversation(
         self, sid: str, user_id: int, args: tuple[Any, ...]
     ) -> dict[str, Any]:
-        ref = _payload(args)
+        ref = _payload(args, dto.ConversationRef)
         await self.services.conversations.ensure_participant(user_id, ref.conversation_id)
         await self.enter_room(sid, rooms.conversation(ref.conversation_id))
         return dto.RoomAck(ok=True, conversation_id=ref.conversation_id).model_dump(mode="json")
@@ -95,6 +113,27 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _leave_conversation(
         self, sid: str, user_id: int, args: tuple[Any, ...]
     ) -> dict[str, Any]:
-        ref = _payload(args)
+        ref = _payload(args, dto.ConversationRef)
         await self.leave_room(sid, rooms.conversation(ref.conversation_id))
         return dto.RoomAck(ok=True, conversation_id=ref.conversation_id).model_dump(mode="json")
+
+    async def _typing(self, sid: str, user_id: int, args: tuple[Any, ...]) -> dict[str, Any]:
+        request = _payload(args, dto.TypingRequest)
+        cid = request.conversation_id
+        # Joining checked participation; removal takes sockets out of the room.
+        if rooms.conversation(cid) not in self.rooms(sid):
+            raise NotFound(f"Join conversation {cid} before typing in it.")
+        state = TypingState(request.state.value)
+        ttl = await self.services.typing.update(user_id, cid, state)
+        return dto.TypingAck(ok=True, conversation_id=cid, expires_in_seconds=ttl).model_dump(
+            mode="json"
+        )
+
+    async def _mark_delivered(
+        self, sid: str, user_id: int, args: tuple[Any, ...]
+    ) -> dict[str, Any]:
+        request = _payload(args, dto.MarkDeliveredRequest)
+        cid = request.conversation_id
+        watermark = await self.services.messages.mark_delivered(user_id, cid, request.message_id)
+        ack = dto.DeliveryAck(ok=True, conversation_id=cid, last_delivered_message_id=watermark)
+        return ack.model_dump(mode="json")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
+from service.services.presence import PresenceService
+from service.services.typing import TypingService
 from service.services.users import UserService
 from service.settings import Settings
 
@@ -16,3 +18,5 @@ class Services:
     users: UserService
     conversations: ConversationService
     messages: MessageService
+    presence: PresenceService
+    typing: TypingService

@@ -9,6 +9,7 @@ from service.domain.errors import Conflict, InputError, InvalidInput
 from service.domain.events import (
     ConversationUpdated,
     MessageCreated,
+    MessagesDelivered,
     MessagesRead,
     Recipient,
     UnreadCountUpdated,
@@ -129,11 +130,7 @@ class MessageService:
             conversation = await uow.conversations.get(conversation_id)
             if conversation is None or caller_id not in conversation.participant_ids:
                 raise conversation_not_found(conversation_id)
-            if await uow.messages.get(conversation_id, message_id) is None:
-                raise InvalidInput(
-                    f"Message {message_id} is not in conversation {conversation_id}.",
-                    (InputError("body.message_id", "no such message in this conversation"),),
-                )
+            await _require_message(uow, conversation_id, message_id, "body.message_id")
             current = await uow.read_states.watermark(conversation_id, caller_id)
             if current is not None and message_id <= current:
                 unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
@@ -155,9 +152,36 @@ class MessageService:
         )
         return ReadState(conversation_id, message_id, count)
 
+    async def mark_delivered(self, recipient_id: int, conversation_id: int, message_id: int) -> int:
+        """Move the recipient's delivery watermark forward to `message_id`; the watermark."""
+        async with self._uow_factory() as uow:
+            if not await uow.conversations.is_participant(conversation_id, recipient_id):
+                raise conversation_not_found(conversation_id)
+            await _require_message(uow, conversation_id, message_id, "payload.message_id")
+            current = await uow.read_states.delivered_watermark(conversation_id, recipient_id)
+            if current is not None and message_id <= current:
+                return current
+            await uow.read_states.set_delivered_watermark(conversation_id, recipient_id, message_id)
+            await uow.commit()
+        await self._notifier.messages_delivered(
+            MessagesDelivered(conversation_id, recipient_id, message_id)
+        )
+        return message_id
+
     async def unread_summary(self, caller_id: int) -> UnreadSummary:
         """The caller's unread count per conversation (non-zero only) and in total."""
         async with self._uow_factory() as uow:
             counts = await uow.read_states.unread_by_conversation(caller_id)
         nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
         return UnreadSummary(sum(n for _, n in nonzero), nonzero)
+
+
+async def _require_message(
+    uow: UnitOfWork, conversation_id: int, message_id: int, location: str
+) -> None:
+    # 422, not 404: the URL's conversation exists; the id in the input names nothing.
+    if await uow.messages.get(conversation_id, message_id) is None:
+        raise InvalidInput(
+            f"Message {message_id} is not in conversation {conversation_id}.",
+            (InputError(location, "no such message in this conversation"),),
+        )

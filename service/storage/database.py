@@ -8,8 +8,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from service.storage.orm import Base
-
 
 def create_engine(database_url: str) -> AsyncEngine:
     if not database_url.startswith("sqlite"):
@@ -40,8 +38,3 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE takes the write lock up front, so concurrent writers queue
         # on busy_timeout rather than deadlock.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)

@@ -84,6 +84,7 @@ class ParticipantRow(Base):
     user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_read_message_id: Mapped[int | None] = mapped_column(Id)
+    last_delivered_message_id: Mapped[int | None] = mapped_column(Id)
 
 
 class MessageRow(Base):

@@ -105,6 +105,10 @@ class ConversationRepository(ABC):
         """Add participants whose read watermark starts at `last_read_message_id`."""
 
     @abstractmethod
+    async def contacts(self, user_id: int) -> list[int]:
+        """Everyone sharing a conversation with the user, ascending, without them."""
+
+    @abstractmethod
     async def remove_participant(self, conversation_id: int, user_id: int) -> None:
         """Remove one participant."""
 
@@ -151,6 +155,16 @@ class ReadStateRepository(ABC):
     @abstractmethod
     async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
         """Move the watermark (the caller ensures it only moves forward)."""
+
+    @abstractmethod
+    async def delivered_watermark(self, conversation_id: int, user_id: int) -> int | None:
+        """The last message delivered to one of the participant's devices, or None."""
+
+    @abstractmethod
+    async def set_delivered_watermark(
+        self, conversation_id: int, user_id: int, message_id: int
+    ) -> None:
+        """Move the delivery watermark (the caller ensures it only moves forward)."""
 
     @abstractmethod
     async def newly_read_ids(

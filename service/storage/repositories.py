@@ -146,6 +146,16 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             return None
         return (await self._hydrate([row]))[0]
 
+    async def contacts(self, user_id: int) -> list[int]:
+        mine = select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
+        found = await self.session.scalars(
+            select(ParticipantRow.user_id)
+            .where(ParticipantRow.conversation_id.in_(mine), ParticipantRow.user_id != user_id)
+            .distinct()
+            .order_by(ParticipantRow.user_id)
+        )
+        return list(found)
+
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:
         found = await self.session.scalar(
             select(literal(1)).where(
@@ -361,13 +371,29 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
         )
 
     async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
+        await self._set(conversation_id, user_id, last_read_message_id=message_id)
+
+    async def delivered_watermark(self, conversation_id: int, user_id: int) -> int | None:
+        return await self.session.scalar(
+            select(ParticipantRow.last_delivered_message_id).where(
+                ParticipantRow.conversation_id == conversation_id,
+                ParticipantRow.user_id == user_id,
+            )
+        )
+
+    async def set_delivered_watermark(
+        self, conversation_id: int, user_id: int, message_id: int
+    ) -> None:
+        await self._set(conversation_id, user_id, last_delivered_message_id=message_id)
+
+    async def _set(self, conversation_id: int, user_id: int, **values: int) -> None:
         await self.session.execute(
             update(ParticipantRow)
             .where(
                 ParticipantRow.conversation_id == conversation_id,
                 ParticipantRow.user_id == user_id,
             )
-            .values(last_read_message_id=message_id)
+            .values(**values)
         )
 
     async def newly_read_ids(

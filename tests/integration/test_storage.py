@@ -18,12 +18,18 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from service.bootstrap import bootstrap
 from service.domain.events import MessageCreated
 from service.domain.model import ConversationKind
+from service.presence.store import InProcessPresenceStore
 from service.services.container import Services
 from service.settings import Settings
-from service.storage.database import create_engine, create_schema
+from service.storage.database import create_engine
+from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.databases import wipe as wipe_database
-from tests.fakes import RecordingConversationNotifier, RecordingMessageNotifier
+from tests.fakes import (
+    RecordingConversationNotifier,
+    RecordingMessageNotifier,
+    RecordingPresenceNotifier,
+)
 
 
 @dataclass
@@ -37,7 +43,7 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
     if wipe:
         await wipe_database(url)
     engine = create_engine(url)
-    await create_schema(engine)
+    await migrate(engine)
     messages = RecordingMessageNotifier()
     services = bootstrap(
         settings=Settings(jwt_secret="storage-test-secret-" + "x" * 32),
@@ -46,6 +52,8 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
         ),
         conversation_notifier=RecordingConversationNotifier(),
         message_notifier=messages,
+        presence_notifier=RecordingPresenceNotifier(),
+        presence_store=InProcessPresenceStore(),
     )
     try:
         yield Stack(services, messages)

@@ -6,12 +6,14 @@ import pytest
 
 from service.bootstrap import bootstrap
 from service.domain.model import Credentials, User
+from service.presence.store import InProcessPresenceStore
 from service.services.container import Services
 from service.settings import Settings
 from tests.fakes import (
     FakeUnitOfWork,
     RecordingConversationNotifier,
     RecordingMessageNotifier,
+    RecordingPresenceNotifier,
     Store,
     TickingClock,
 )
@@ -23,6 +25,7 @@ class World:
     services: Services
     conversation_events: RecordingConversationNotifier
     message_events: RecordingMessageNotifier
+    presence_events: RecordingPresenceNotifier
     clock: TickingClock
     failing_commits: list[bool]
 
@@ -42,12 +45,15 @@ def world() -> World:
     clock = TickingClock()
     conversations = RecordingConversationNotifier()
     messages = RecordingMessageNotifier()
+    presence = RecordingPresenceNotifier()
     failing: list[bool] = [False]
     services = bootstrap(
         settings=Settings(jwt_secret="unit-test-secret-" + "x" * 32),
         uow_factory=lambda: FakeUnitOfWork(store, fail_commit=failing[0]),
         conversation_notifier=conversations,
         message_notifier=messages,
+        presence_notifier=presence,
+        presence_store=InProcessPresenceStore(),
         clock=clock,
     )
-    return World(store, services, conversations, messages, clock, failing)
+    return World(store, services, conversations, messages, presence, clock, failing)

@@ -1,0 +1,42 @@
+"""Bring a database to the newest schema with the Alembic migrations, at startup."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+_SCRIPTS = Path(__file__).resolve().parent / "migrations"
+# Any constant will do: it only has to be the same in every process.
+_ADVISORY_LOCK = 7_240_105_311
+# Databases made before migrations existed were built with create_all from the same
+# tables as revision 0001.
+_UNVERSIONED_REVISION = "0001"
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Apply every pending migration; safe when several processes start at once."""
+    async with engine.connect() as connection:
+        await connection.run_sync(_upgrade)
+        await connection.commit()
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Held until commit: a second process waits, then finds nothing left to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    config.attributes["connection"] = connection
+    tables = set(inspect(connection).get_table_names())
+    if "alembic_version" not in tables and "users" in tables:
+        log.warning("adopting an unversioned database as revision %s", _UNVERSIONED_REVISION)
+        command.stamp(config, _UNVERSIONED_REVISION)
+    command.upgrade(config, "head")
