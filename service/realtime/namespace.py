@@ -7,6 +7,7 @@ acknowledgement: a success DTO, or `AckError`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -34,7 +35,12 @@ def _payload(args: tuple[Any, ...], model: type[Payload]) -> Payload:
     if len(args) != 1 or not isinstance(args[0], dict):
         raise InvalidInput("The event takes one JSON object as its only argument.")
     try:
-        return model.model_validate(integral_floats_as_ints(args[0]), strict=True)
+        # Through JSON, so strict mode reads enums and the like as a JSON client sent them.
+        raw = json.dumps(integral_floats_as_ints(args[0]), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("The payload is not a JSON object (it holds bytes or NaN).") from exc
+    try:
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise InvalidInput(
             f"The payload does not match {model.__name__}.", input_errors("payload", exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 from service.domain.events import TypingChanged, TypingState
 from service.notifiers.base import PresenceNotifier
@@ -15,7 +16,7 @@ class TypingService:
     conversation's room (participants, checked on join) type in it.
     """
 
-    def __init__(self, notifier: PresenceNotifier, ttl_seconds: int) -> None:
+    def __init__(self, notifier: PresenceNotifier, ttl_seconds: float) -> None:
         self._notifier = notifier
         self.ttl_seconds = ttl_seconds
         self._expiries: dict[tuple[int, int], asyncio.TimerHandle] = {}
@@ -33,7 +34,7 @@ class TypingService:
                 await self._notify(key, TypingState.START)
         elif running is not None:
             await self._notify(key, TypingState.STOP)
-        return self.ttl_seconds
+        return math.ceil(self.ttl_seconds)
 
     def _expire(self, key: tuple[int, int]) -> None:
         self._expiries.pop(key, None)

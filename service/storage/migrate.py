@@ -28,13 +28,20 @@ async def migrate(engine: AsyncEngine) -> None:
         await connection.commit()
 
 
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for our migrations, run on `connection` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
 def _upgrade(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Held until commit: a second process waits, then finds nothing left to do.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPTS))
-    config.attributes["connection"] = connection
+    config = alembic_config(connection)
     tables = set(inspect(connection).get_table_names())
     if "alembic_version" not in tables and "users" in tables:
         log.warning("adopting an unversioned database as revision %s", _UNVERSIONED_REVISION)

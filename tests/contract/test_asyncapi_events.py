@@ -11,7 +11,9 @@ been observed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +26,10 @@ from tests.schemas import load
 async def server(tmp_path: Path) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
     async with live_server(tmp_path / "chat.db") as url, httpx.AsyncClient(base_url=url) as http:
         yield url, http
+
+
+def _in_state(state: str, event: dict[str, Any]) -> bool:
+    return bool(event["state"] == state)
 
 
 def _declared() -> tuple[set[str], set[str]]:
@@ -44,47 +50,57 @@ async def test_every_declared_operation_and_message_is_observed(
         connected(base_url, alice, seen) as a,
         connected(base_url, bob, seen) as b,
         connected(base_url, bob, seen) as bob_other_tab,
-        connected(base_url, carol, seen) as c,
     ):
-        created = await http.post(
-            "/conversations",
-            headers=alice.headers,
-            json={"kind": "group", "title": "Launch", "participant_ids": [bob.id]},
-        )
-        cid = created.json()["id"]
-        await b.wait_for("conversation_created")
-        assert (await a.join(cid))["ok"] is True
-        assert (await b.join(cid))["ok"] is True
-        assert (await c.join(cid))["error"]["code"] == "not_found"
+        async with connected(base_url, carol, seen) as c:
+            created = await http.post(
+                "/conversations",
+                headers=alice.headers,
+                json={"kind": "group", "title": "Launch", "participant_ids": [bob.id]},
+            )
+            cid = created.json()["id"]
+            await b.wait_for("conversation_created")
+            assert (await a.join(cid))["ok"] is True
+            assert (await b.join(cid))["ok"] is True
+            assert (await c.join(cid))["error"]["code"] == "not_found"
 
-        sent = await http.post(
-            f"/conversations/{cid}/messages", headers=alice.headers, json={"body": "hi"}
-        )
-        await b.wait_for("message_created")
-        await b.wait_for("unread_count_updated")
-        read = await http.post(
-            f"/conversations/{cid}/read",
-            headers=bob.headers,
-            json={"message_id": sent.json()["id"]},
-        )
-        assert read.status_code == 200
-        await a.wait_for("message_read")
-        await bob_other_tab.wait_for("message_read")
+            sent = await http.post(
+                f"/conversations/{cid}/messages", headers=alice.headers, json={"body": "hi"}
+            )
+            mid = sent.json()["id"]
+            await b.wait_for("message_created")
+            await b.wait_for("unread_count_updated")
+            delivered = await b.call("mark_delivered", {"conversation_id": cid, "message_id": mid})
+            assert delivered["last_delivered_message_id"] == mid
+            await a.wait_for("message_delivered")
+            mark = {"message_id": mid}
+            read = await http.post(f"/conversations/{cid}/read", headers=bob.headers, json=mark)
+            assert read.status_code == 200
+            await a.wait_for("message_read")
+            await bob_other_tab.wait_for("message_read")
 
-        await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
-        await http.post(
-            f"/conversations/{cid}/participants",
-            headers=alice.headers,
-            json={"user_ids": [carol.id]},
-        )
-        await c.wait_for("conversation_created")
-        await http.delete(f"/conversations/{cid}/participants/{carol.id}", headers=alice.headers)
-        await c.wait_for("conversation_deleted")
+            for state in ("start", "stop"):
+                typing = await b.call("typing", {"conversation_id": cid, "state": state})
+                assert typing["ok"] is True, typing
+                await a.wait_for("typing", partial(_in_state, state))
+
+            await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
+            add = {"user_ids": [carol.id]}
+            await http.post(f"/conversations/{cid}/participants", headers=alice.headers, json=add)
+            await c.wait_for("conversation_created")
+        # Carol's only socket closed: her new contacts see her leave, then come back.
+        await a.wait_for("user_offline", lambda event: event["user_id"] == carol.id)
+        async with connected(base_url, carol, seen) as carol_again:
+            await b.wait_for("user_online", lambda event: event["user_id"] == carol.id)
+            await http.delete(
+                f"/conversations/{cid}/participants/{carol.id}", headers=alice.headers
+            )
+            await carol_again.wait_for("conversation_deleted")
         assert (await a.call("leave_conversation", {"conversation_id": cid}))["ok"] is True
         await http.delete(f"/conversations/{cid}", headers=alice.headers)
         await b.wait_for("conversation_deleted")
-        for user in (a, b, bob_other_tab, c):
+        for user in (a, b, bob_other_tab):
             await user.barrier()
+        assert b.events("typing") == [], "the typist's own sockets are skipped"
 
     messages, operations = _declared()
     assert seen.messages == messages

@@ -47,7 +47,18 @@ def _payload_schema(event: str) -> tuple[str, dict[str, Any]]:
     raise AssertionError(event)
 
 
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        found: dict[str, Any] = load("schemas.yaml")["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+        return found
+    return schema
+
+
 def _wrong_type(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    schema = _resolved(schema)
+    if "enum" in schema:
+        allowed = set(schema["enum"])
+        return st.text(max_size=8).filter(lambda text: text not in allowed) | st.integers()
     kind = schema.get("type")
     wrong = {
         "integer": st.text(max_size=5) | st.booleans() | st.none() | st.lists(st.integers()),
@@ -57,6 +68,9 @@ def _wrong_type(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 
 def _out_of_range(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    schema = _resolved(schema)
+    if schema.get("type") != "integer":
+        return _wrong_type(schema)
     options: list[st.SearchStrategy[Any]] = [st.floats(allow_nan=True).filter(_not_integral)]
     if "minimum" in schema:
         options.append(st.integers(max_value=schema["minimum"] - 1))
@@ -70,8 +84,12 @@ def _not_integral(value: float) -> bool:
 
 
 def _valid_object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    fields = {}
+    fields: dict[str, st.SearchStrategy[Any]] = {}
     for name, prop in schema["properties"].items():
+        prop = _resolved(prop)
+        if "enum" in prop:
+            fields[name] = st.sampled_from(prop["enum"])
+            continue
         assert prop["type"] == "integer", "extend _valid_object for new property types"
         whole = st.integers(prop.get("minimum", -(2**53)), prop.get("maximum", 2**53))
         # JSON Schema counts 7.0 as an integer, so a client may send it.
@@ -207,8 +225,14 @@ def test_schema_valid_payloads_are_never_refused_as_malformed(target: Target, ev
     @given(payload=well_formed(event))
     def check(payload: dict[str, Any]) -> None:
         ack = target.call(event, payload)
-        if not ack["ok"]:
-            # A valid id of a conversation the user is not in.
-            assert ack["error"]["code"] == "not_found", (payload, ack)
+        if ack["ok"]:
+            return
+        error = ack["error"]
+        if error["code"] == "validation_error":
+            # Well-formed, but a message id that names no message of the conversation.
+            assert [e["location"] for e in error["errors"]] == ["payload.message_id"], ack
+        else:
+            # A conversation the user is not in, or whose room this socket did not join.
+            assert error["code"] == "not_found", (payload, ack)
 
     check()

@@ -1,0 +1,70 @@
+"""The Alembic migrations build exactly the schema the ORM expects, on both engines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from service.storage.database import create_engine
+from service.storage.migrate import alembic_config, migrate
+from service.storage.orm import Base
+from tests.databases import wipe
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _revision(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar())
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+async def test_migrations_match_the_orm_and_run_twice(database_url: str) -> None:
+    await wipe(database_url)
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        await migrate(engine)  # a second process starting finds nothing to do
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+            assert await connection.run_sync(_revision) == _head()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_from_before_migrations_is_adopted_and_upgraded(
+    database_url: str,
+) -> None:
+    await wipe(database_url)
+    engine = create_engine(database_url)
+
+    def build_first_schema_without_version(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(text("DROP TABLE alembic_version"))
+
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(build_first_schema_without_version)
+            await connection.commit()
+        await migrate(engine)
+        async with engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("participants")}
+            )
+            assert "last_delivered_message_id" in columns
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
