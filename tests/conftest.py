@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import POSTGRES_URL, SKIP_REASON
+from tests.databases import POSTGRES_URL, SKIP_REASON, require
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -12,6 +12,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh SQLite file, then the PostgreSQL database (to be wiped) when configured."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    if POSTGRES_URL is None:
-        pytest.skip(SKIP_REASON)
+    require(POSTGRES_URL is not None, SKIP_REASON)
+    assert POSTGRES_URL is not None
     return POSTGRES_URL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from sqlalchemy import text
 
 from service.storage.database import create_engine
@@ -12,6 +13,16 @@ from service.storage.orm import Base
 # A database the tests may wipe, e.g. postgresql+asyncpg://chat@127.0.0.1:55439/chat_test.
 POSTGRES_URL = os.environ.get("CHAT_TEST_POSTGRES_URL")
 SKIP_REASON = "CHAT_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip with `reason` when something a test needs is absent; in CI
+    (CHAT_TEST_REQUIRE_ALL=1, set by .ci/run) fail instead, so nothing is skipped there."""
+    if available:
+        return
+    if os.environ.get("CHAT_TEST_REQUIRE_ALL") == "1":
+        pytest.fail(f"{reason}, and CHAT_TEST_REQUIRE_ALL=1 forbids skipping")
+    pytest.skip(reason)
 
 
 async def wipe(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from alembic import command
@@ -68,3 +69,15 @@ async def test_a_database_from_before_migrations_is_adopted_and_upgraded(
             assert await connection.run_sync(_differences) == []
     finally:
         await engine.dispose()
+
+
+async def test_processes_starting_together_migrate_once(database_url: str) -> None:
+    await wipe(database_url)
+    engines = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(migrate(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            assert await connection.run_sync(_revision) == _head()
+    finally:
+        for engine in engines:
+            await engine.dispose()
