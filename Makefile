@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node run test contract lint typecheck generate check-generated validate-specs ci clean
+.PHONY: install install-node run test contract bench lint typecheck generate check-generated validate-specs ci clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -57,6 +61,9 @@ typecheck: install
 contract: install install-node  ## The contract suite: both validators, then tests/contract
 	$(MAKE) --no-print-directory validate-specs
 	$(PY) -m pytest tests/contract
+
+bench: $(VENV)/.bench-installed  ## Fan-out benchmark: ours vs bare python-socketio vs Flask-SocketIO+eventlet
+	$(PY) -m bench.run
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs
