@@ -74,6 +74,7 @@ class Socket:
         self.latencies = latencies
         self.arrived = arrived
         self.joined = asyncio.Event()
+        self.events = 0  # every event received, whatever its name
 
     async def run(self, http: aiohttp.ClientSession, target: Target) -> None:
         url = target.base_url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
@@ -90,7 +91,9 @@ class Socket:
                     await ws.send_str("421" + join)
                 elif text.startswith("431"):
                     self.joined.set()
-                elif text.startswith('42["message_created"'):
+                elif text.startswith("42"):
+                    self.events += 1
+                if text.startswith('42["message_created"'):
                     received = time.perf_counter()
                     payload = json.loads(text[2:])[1]
                     self.latencies.append(received - float(payload["body"]))
@@ -133,6 +136,7 @@ async def main(
 
         # Phase 2, throughput: `burst` posts at once, as fast as the server takes them.
         latencies.clear()
+        events_before = sum(c.events for c in clients)
         started = time.perf_counter()
         posters = 8
 
@@ -145,6 +149,7 @@ async def main(
         await wait_all(expected)
         elapsed = time.perf_counter() - started
         burst_received = len(latencies)
+        all_events = sum(c.events for c in clients) - events_before
         for task in tasks:
             task.cancel()
 
@@ -166,6 +171,7 @@ async def main(
                 "burst_events": burst_received,
                 "burst_lost": expected - burst_received,
                 "events_per_s": burst_received / elapsed,
+                "all_events_per_s": all_events / elapsed,
             }
         )
     )

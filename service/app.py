@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import socketio
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -29,14 +28,13 @@ from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.realtime.namespace import ChatNamespace
 from service.settings import Settings
-from service.storage.database import create_engine
+from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
 def create_app(settings: Settings) -> socketio.ASGIApp:
-    engine = create_engine(settings.database_url)
-    session_factory = async_sessionmaker(engine, expire_on_commit=False)
+    database = Database(settings.database_url)
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
     presence: PresenceStore
     if settings.redis_url:
@@ -53,7 +51,7 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
     emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
         settings=settings,
-        uow_factory=partial(SqlAlchemyUnitOfWork, session_factory),
+        uow_factory=partial(SqlAlchemyUnitOfWork, database),
         conversation_notifier=SocketIOConversationNotifier(emitter),
         message_notifier=SocketIOMessageNotifier(emitter),
         presence_notifier=SocketIOPresenceNotifier(emitter),
@@ -63,7 +61,7 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await migrate(engine)
+        await migrate(database.engine)
         maintenance = asyncio.create_task(services.presence.maintain())
         try:
             yield {"services": services}
@@ -72,7 +70,7 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
             await presence.close()
-            await engine.dispose()
+            await database.dispose()
 
     middleware = []
     if settings.cors_origins:

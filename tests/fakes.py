@@ -28,6 +28,7 @@ from service.domain.model import (
     Credentials,
     Message,
     User,
+    UserRef,
 )
 from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
 from service.storage.ports import (
@@ -129,7 +130,9 @@ class FakeConversationRepository(ConversationRepository):
             (c.id for c in self.store.conversations.values() if c.direct_key == direct_key), None
         )
 
-    async def get(self, conversation_id: int) -> Conversation | None:
+    async def get(
+        self, conversation_id: int, *, with_last_message: bool = True
+    ) -> Conversation | None:
         record = self.store.conversations.get(conversation_id)
         if record is None:
             return None
@@ -221,16 +224,15 @@ class FakeMessageRepository(MessageRepository):
     async def add(
         self,
         conversation_id: int,
-        sender_id: int,
+        sender: UserRef,
         body: str,
         client_message_id: str | None,
         now: datetime,
     ) -> Message:
         if client_message_id is not None and await self.find_by_client_id(
-            conversation_id, sender_id, client_message_id
+            conversation_id, sender.id, client_message_id
         ):
             raise Conflict("The client_message_id is already used.")
-        sender = self.store.users[sender_id].user.ref
         message = Message(
             self.store.new_id(), conversation_id, sender, body, client_message_id, now
         )

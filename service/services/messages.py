@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.domain.errors import Conflict, InputError, InvalidInput
 from service.domain.events import (
@@ -70,7 +70,15 @@ class MessageService:
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
     ) -> SentMessage:
         async with self._uow_factory() as uow:
-            if not await uow.conversations.is_participant(conversation_id, sender_id):
+            now = self._clock()
+            # Lock the conversation row before the insert takes its id, so ids
+            # commit in order per conversation and "after id N" never skips one.
+            # (For an outsider this changes nothing: the transaction rolls back.)
+            await uow.conversations.touch(conversation_id, now)
+            # The last message is about to change: not worth loading the old one.
+            before = await uow.conversations.get(conversation_id, with_last_message=False)
+            sender = None if before is None else before.participant(sender_id)
+            if before is None or sender is None:
                 raise conversation_not_found(conversation_id)
             if client_message_id is not None:
                 first = await uow.messages.find_by_client_id(
@@ -78,16 +86,9 @@ class MessageService:
                 )
                 if first is not None:
                     return SentMessage(first, created=False)
-            now = self._clock()
-            # Lock the conversation row before the insert takes its id, so ids
-            # commit in order per conversation and "after id N" never skips one.
-            await uow.conversations.touch(conversation_id, now)
-            message = await uow.messages.add(
-                conversation_id, sender_id, body, client_message_id, now
-            )
+            message = await uow.messages.add(conversation_id, sender, body, client_message_id, now)
             await uow.conversations.touch(conversation_id, now, last_message_id=message.id)
-            conversation = await uow.conversations.get(conversation_id)
-            assert conversation is not None
+            conversation = replace(before, updated_at=now, last_message=message)
             counts = await uow.read_states.unread_counts(conversation_id)
             others = [uid for uid in conversation.participant_ids if uid != sender_id]
             totals = await uow.read_states.unread_totals(others)

@@ -1,25 +1,69 @@
-"""Engine construction, with the SQLite settings a concurrent server needs."""
+"""The database: engines with the settings a concurrent server needs, and sessions."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import sessionmaker
+
+from service.storage.inline import InlineSession
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    if not database_url.startswith("sqlite"):
+    """An async engine: PostgreSQL's sessions, and migrations on either database."""
+    if not is_sqlite(database_url):
         return create_async_engine(database_url, pool_pre_ping=True)
     engine = create_async_engine(database_url, connect_args={"timeout": 30})
-    _configure_sqlite(engine)
+    _configure_sqlite(engine.sync_engine)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+def is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite")
 
+
+class Database:
+    """Sessions for the units of work: AsyncSession on PostgreSQL; on SQLite, statements
+    run inline (service/storage/inline.py explains why) one unit of work at a time."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(database_url)
+        self._sync_engine: Engine | None = None
+        # SQLite has one writer, and a writer that finds the database locked sleeps in
+        # growing steps (busy_timeout) before retrying; queueing here first hands the
+        # database over without sleeping. PostgreSQL needs no queue.
+        self.queue: asyncio.Lock | None = None
+        if is_sqlite(database_url):
+            url = self.engine.url.set(drivername="sqlite+pysqlite")
+            self._sync_engine = create_sync_engine(url, connect_args={"timeout": 30})
+            _configure_sqlite(self._sync_engine)
+            self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+            self.queue = asyncio.Lock()
+        self._async_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> AsyncSession:
+        if self._sync_engine is not None:
+            # InlineSession has every AsyncSession method the repositories use.
+            return cast(AsyncSession, InlineSession(self._sync_sessions()))
+        return self._async_sessions()
+
+    async def dispose(self) -> None:
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+        await self.engine.dispose()
+
+
+def _configure_sqlite(sync_engine: Engine) -> None:
     @event.listens_for(sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver: its implicit BEGIN is

@@ -15,6 +15,7 @@ from service.domain.model import (
     Credentials,
     Message,
     User,
+    UserRef,
 )
 
 
@@ -63,8 +64,11 @@ class ConversationRepository(ABC):
         """The id of the direct conversation with this key, or None."""
 
     @abstractmethod
-    async def get(self, conversation_id: int) -> Conversation | None:
-        """The conversation with participants and last message, or None."""
+    async def get(
+        self, conversation_id: int, *, with_last_message: bool = True
+    ) -> Conversation | None:
+        """The conversation with participants and (unless told not to) its last message,
+        or None."""
 
     @abstractmethod
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:
@@ -118,7 +122,7 @@ class MessageRepository(ABC):
     async def add(
         self,
         conversation_id: int,
-        sender_id: int,
+        sender: UserRef,
         body: str,
         client_message_id: str | None,
         now: datetime,

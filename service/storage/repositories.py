@@ -140,11 +140,13 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             select(ConversationRow.id).where(ConversationRow.direct_key == direct_key)
         )
 
-    async def get(self, conversation_id: int) -> Conversation | None:
+    async def get(
+        self, conversation_id: int, *, with_last_message: bool = True
+    ) -> Conversation | None:
         row = await self.session.get(ConversationRow, conversation_id, populate_existing=True)
         if row is None:
             return None
-        return (await self._hydrate([row]))[0]
+        return (await self._hydrate([row], with_last_message=with_last_message))[0]
 
     async def contacts(self, user_id: int) -> list[int]:
         mine = select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
@@ -194,7 +196,9 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         rows = list(await self.session.scalars(query))
         return await self._hydrate(rows)
 
-    async def _hydrate(self, rows: Sequence[ConversationRow]) -> list[Conversation]:
+    async def _hydrate(
+        self, rows: Sequence[ConversationRow], *, with_last_message: bool = True
+    ) -> list[Conversation]:
         """Load participants and last messages of many conversations in two queries."""
         ids = [row.id for row in rows]
         participants: dict[int, list[UserRef]] = {cid: [] for cid in ids}
@@ -207,7 +211,11 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             )
             for conversation_id, user in found:
                 participants[conversation_id].append(_ref(user))
-        last_ids = [row.last_message_id for row in rows if row.last_message_id is not None]
+        last_ids = [
+            row.last_message_id
+            for row in rows
+            if row.last_message_id is not None and with_last_message
+        ]
         last: dict[int, Message] = {}
         if last_ids:
             found_messages = await self.session.execute(
@@ -294,22 +302,20 @@ class SqlAlchemyMessageRepository(MessageRepository):
     async def add(
         self,
         conversation_id: int,
-        sender_id: int,
+        sender: UserRef,
         body: str,
         client_message_id: str | None,
         now: datetime,
     ) -> Message:
         row = MessageRow(
             conversation_id=conversation_id,
-            sender_id=sender_id,
+            sender_id=sender.id,
             body=body,
             client_message_id=client_message_id,
             created_at=now,
         )
         await _insert(self.session, row, "The client_message_id is already used.")
-        sender = await self.session.get(UserRow, sender_id)
-        assert sender is not None, "the sender is a participant, so it exists"
-        return _message(row, sender)
+        return Message(row.id, conversation_id, sender, body, client_message_id, now)
 
     async def find_by_client_id(
         self, conversation_id: int, sender_id: int, client_message_id: str

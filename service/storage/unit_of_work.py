@@ -6,8 +6,9 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.storage.database import Database
 from service.storage.ports import UnitOfWork
 from service.storage.repositories import (
     SqlAlchemyConversationRepository,
@@ -18,12 +19,14 @@ from service.storage.repositories import (
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+    def __init__(self, database: Database) -> None:
+        self._database = database
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
-        session = self._session_factory()
+        if self._database.queue is not None:
+            await self._database.queue.acquire()
+        session = self._database.session()
         self._session = session
         self.users = SqlAlchemyUserRepository(session)
         self.conversations = SqlAlchemyConversationRepository(session)
@@ -43,6 +46,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             await session.rollback()
         finally:
             await session.close()
+            if self._database.queue is not None:
+                self._database.queue.release()
 
     async def commit(self) -> None:
         await self._require_session().commit()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from service.bootstrap import bootstrap
 from service.domain.events import MessageCreated
@@ -21,7 +20,7 @@ from service.domain.model import ConversationKind
 from service.presence.store import InProcessPresenceStore
 from service.services.container import Services
 from service.settings import Settings
-from service.storage.database import create_engine
+from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.databases import wipe as wipe_database
@@ -42,14 +41,12 @@ class Stack:
 async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
     if wipe:
         await wipe_database(url)
-    engine = create_engine(url)
-    await migrate(engine)
+    database = Database(url)
+    await migrate(database.engine)
     messages = RecordingMessageNotifier()
     services = bootstrap(
         settings=Settings(jwt_secret="storage-test-secret-" + "x" * 32),
-        uow_factory=partial(
-            SqlAlchemyUnitOfWork, async_sessionmaker(engine, expire_on_commit=False)
-        ),
+        uow_factory=partial(SqlAlchemyUnitOfWork, database),
         conversation_notifier=RecordingConversationNotifier(),
         message_notifier=messages,
         presence_notifier=RecordingPresenceNotifier(),
@@ -58,7 +55,7 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
     try:
         yield Stack(services, messages)
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 @pytest.fixture
