@@ -26,6 +26,7 @@ from service.notifiers.socketio import (
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
+from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.namespace import ChatNamespace
 from service.settings import Settings
 from service.storage.database import Database
@@ -38,10 +39,10 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
     presence: PresenceStore
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url)
+        manager = InlineFanoutRedisManager(settings.redis_url)
         presence = RedisPresenceStore(settings.redis_url)
     else:
-        manager, presence = None, InProcessPresenceStore()
+        manager, presence = InlineFanoutManager(), InProcessPresenceStore()
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
