@@ -68,6 +68,20 @@ async def register(http: httpx.AsyncClient, username: str) -> Account:
     return Account(created.json()["id"], username, login.json()["access_token"])
 
 
+async def create_group(
+    http: httpx.AsyncClient, owner: Account, *others: Account, title: str = "Launch"
+) -> int:
+    """A group of `owner` and `others`, created over HTTP; its id."""
+    created = await http.post(
+        "/conversations",
+        headers=owner.headers,
+        json={"kind": "group", "title": title, "participant_ids": [o.id for o in others]},
+    )
+    assert created.status_code == 201, created.text
+    conversation_id: int = created.json()["id"]
+    return conversation_id
+
+
 @dataclass
 class Received:
     event: str

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live import Observation, connected, live_server, refusal, register
+from tests.live import Observation, connected, create_group, live_server, refusal, register
 from tests.schemas import load
 
 
@@ -52,12 +52,7 @@ async def test_every_declared_operation_and_message_is_observed(
         connected(base_url, bob, seen) as bob_other_tab,
     ):
         async with connected(base_url, carol, seen) as c:
-            created = await http.post(
-                "/conversations",
-                headers=alice.headers,
-                json={"kind": "group", "title": "Launch", "participant_ids": [bob.id]},
-            )
-            cid = created.json()["id"]
+            cid = await create_group(http, alice, bob)
             await b.wait_for("conversation_created")
             assert (await a.join(cid))["ok"] is True
             assert (await b.join(cid))["ok"] is True

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.live import live_server, register
+from tests.live import create_group, live_server, register
 from tests.schemas import validate_ack, validate_event
 
 LISTEN = Path(__file__).with_name("js") / "listen.mjs"
@@ -71,12 +71,7 @@ async def test_the_official_js_client_joins_and_receives_message_created(tmp_pat
         httpx.AsyncClient(base_url=url) as http,
     ):
         alice, bob = await register(http, "alice"), await register(http, "bob")
-        created = await http.post(
-            "/conversations",
-            headers=alice.headers,
-            json={"kind": "group", "title": "Frontend", "participant_ids": [bob.id]},
-        )
-        cid = created.json()["id"]
+        cid = await create_group(http, alice, bob, title="Frontend")
 
         async with js_client(url, bob.token, cid) as bob_browser:
             line = await bob_browser.next_line()

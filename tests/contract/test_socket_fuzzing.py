@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.live import SocketUser, connected, live_server, register
+from tests.live import SocketUser, connected, create_group, live_server, register
 from tests.schemas import load, receive_operations, validator
 
 T = TypeVar("T")
@@ -182,13 +182,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         )
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url))
         alice, bob = await register(http, "alice"), await register(http, "bob")
-        created = await http.post(
-            "/conversations",
-            headers=alice.headers,
-            json={"kind": "group", "title": "Fuzz", "participant_ids": [bob.id]},
-        )
+        cid = await create_group(http, alice, bob, title="Fuzz")
         socket = await stack.enter_async_context(connected(url, alice))
-        return Target(loop, socket, created.json()["id"])
+        return Target(loop, socket, cid)
 
     try:
         yield loop.run(start())

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.live import Account, SocketUser, connected, register
+from tests.live import Account, SocketUser, connected, create_group, register
 
 
 async def _send(http: httpx.AsyncClient, who: Account, cid: int, body: str) -> int:
@@ -62,12 +62,7 @@ async def test_a_reconnecting_client_misses_nothing_and_keeps_no_duplicate(
     base_url: str, http: httpx.AsyncClient
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
-    created = await http.post(
-        "/conversations",
-        headers=alice.headers,
-        json={"kind": "group", "title": "Away", "participant_ids": [bob.id]},
-    )
-    cid = created.json()["id"]
+    cid = await create_group(http, alice, bob, title="Away")
     sent: list[int] = []
     held = Timeline()
 

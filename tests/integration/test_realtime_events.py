@@ -5,19 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.live import Account, connected, refusal, register
+from tests.live import Account, connected, create_group, refusal, register
 from tests.schemas import validate_ack
-
-
-async def _group(http: httpx.AsyncClient, owner: Account, *others: Account) -> int:
-    created = await http.post(
-        "/conversations",
-        headers=owner.headers,
-        json={"kind": "group", "title": "Launch", "participant_ids": [o.id for o in others]},
-    )
-    assert created.status_code == 201, created.text
-    conversation_id: int = created.json()["id"]
-    return conversation_id
 
 
 async def _send(http: httpx.AsyncClient, sender: Account, cid: int, body: str) -> dict[str, object]:
@@ -38,7 +27,7 @@ async def test_conversation_created_reaches_participants_only(
         connected(base_url, bob) as b,
         connected(base_url, eve) as e,
     ):
-        cid = await _group(http, alice, bob)
+        cid = await create_group(http, alice, bob)
 
         for user in (a, b):
             created = await user.wait_for("conversation_created")
@@ -52,7 +41,7 @@ async def test_message_created_reaches_joined_sockets_not_outsiders(
     base_url: str, http: httpx.AsyncClient
 ) -> None:
     alice, bob, eve = [await register(http, n) for n in ("alice", "bob", "eve")]
-    cid = await _group(http, alice, bob)
+    cid = await create_group(http, alice, bob)
     async with (
         connected(base_url, alice) as a,
         connected(base_url, bob) as b,
@@ -86,7 +75,7 @@ async def test_every_socket_of_a_user_receives_private_events(
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
     async with connected(base_url, bob) as tab1, connected(base_url, bob) as tab2:
-        cid = await _group(http, alice, bob)
+        cid = await create_group(http, alice, bob)
 
         for tab in (tab1, tab2):
             assert (await tab.wait_for("conversation_created"))["id"] == cid
@@ -96,7 +85,7 @@ async def test_message_read_goes_to_room_and_reader_devices(
     base_url: str, http: httpx.AsyncClient
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
-    cid = await _group(http, alice, bob)
+    cid = await create_group(http, alice, bob)
     first = await _send(http, alice, cid, "one")
     second = await _send(http, alice, cid, "two")
     async with (
@@ -136,7 +125,7 @@ async def test_message_read_goes_to_room_and_reader_devices(
 
 async def test_rename_add_remove_and_delete_events(base_url: str, http: httpx.AsyncClient) -> None:
     alice, bob, carol = [await register(http, n) for n in ("alice", "bob", "carol")]
-    cid = await _group(http, alice, bob)
+    cid = await create_group(http, alice, bob)
     async with (
         connected(base_url, alice) as a,
         connected(base_url, bob) as b,
@@ -186,7 +175,7 @@ async def test_bad_socket_input_gets_error_acks_and_the_socket_stays_usable(
     base_url: str, http: httpx.AsyncClient
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
-    cid = await _group(http, alice, bob)
+    cid = await create_group(http, alice, bob)
     async with connected(base_url, alice) as a:
         bad_payloads: list[tuple[object, ...]] = [
             ({},),

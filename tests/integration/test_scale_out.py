@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.databases import POSTGRES_URL, SKIP_REASON, require, wipe
-from tests.live import Account, connected, register
+from tests.live import Account, connected, create_group, register
 from tests.processes import service_process
 from tests.redis_server import redis_server
 
@@ -61,13 +61,7 @@ async def _scenario(url_a: str, url_b: str) -> None:
             connected(url_a, carol) as carol_a,
             connected(url_a, bob) as bob_a,
         ):
-            created = await _post(
-                on_b,
-                alice,
-                "/conversations",
-                {"kind": "group", "title": "Scale", "participant_ids": [bob.id, carol.id]},
-            )
-            cid = created.json()["id"]
+            cid = await create_group(on_b, alice, bob, carol, title="Scale")
             assert (await alice_a.wait_for("conversation_created"))["id"] == cid
             for socket in (alice_a, carol_a, bob_a):
                 assert (await socket.join(cid))["ok"] is True
