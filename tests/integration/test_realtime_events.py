@@ -227,3 +227,24 @@ async def test_a_token_for_another_server_secret_is_refused(base_url: str) -> No
         await client.connect(
             base_url, auth={"token": forged.token}, transports=["websocket"], wait_timeout=5
         )
+
+
+async def test_presence_lists_contacts_with_a_connected_socket(
+    base_url: str, http: httpx.AsyncClient
+) -> None:
+    alice, bob, loner = [await register(http, n) for n in ("alice", "bob", "loner")]
+    await create_group(http, alice, bob)
+
+    async def online() -> list[int]:
+        listed: list[int] = (await http.get("/presence", headers=alice.headers)).json()[
+            "online_user_ids"
+        ]
+        return listed
+
+    async with connected(base_url, alice) as a, connected(base_url, loner):
+        assert await online() == []
+        async with connected(base_url, bob):
+            assert await a.wait_for("user_online") == {"user_id": bob.id, "online": True}
+            assert await online() == [bob.id]
+        assert await a.wait_for("user_offline") == {"user_id": bob.id, "online": False}
+        assert await online() == []
