@@ -47,8 +47,11 @@ return 0
 
 
 class RedisPresenceStore(PresenceStore):
-    def __init__(self, url: str, prefix: str = "chat:presence") -> None:
+    def __init__(
+        self, url: str, prefix: str = "chat:presence", lease_seconds: float = LEASE_SECONDS
+    ) -> None:
         self._redis: Redis = Redis.from_url(url, decode_responses=True)
+        self._lease = lease_seconds
         self._prefix = prefix
         self._users = f"{prefix}:users"
         self._local: dict[str, int] = {}
@@ -63,7 +66,7 @@ class RedisPresenceStore(PresenceStore):
         self._local[sid] = user_id
         now = time.time()
         keys = [self._key(user_id), self._users]
-        return bool(await self._add(keys, [sid, now, now + LEASE_SECONDS, user_id]))
+        return bool(await self._add(keys, [sid, now, now + self._lease, user_id]))
 
     async def remove(self, user_id: int, sid: str) -> bool:
         self._local.pop(sid, None)
@@ -86,7 +89,7 @@ class RedisPresenceStore(PresenceStore):
     async def refresh(self) -> None:
         if not self._local:
             return
-        expires = time.time() + LEASE_SECONDS
+        expires = time.time() + self._lease
         async with self._redis.pipeline(transaction=False) as pipe:
             for sid, user_id in self._local.items():
                 # XX: a socket already forgotten is not brought back.

@@ -1,0 +1,53 @@
+"""Presence in a real Redis, as two processes share it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from service.presence.redis_store import RedisPresenceStore
+from tests.redis_server import redis_server
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+async def test_tabs_on_two_processes_make_one_presence(redis_url: str) -> None:
+    a, b = RedisPresenceStore(redis_url), RedisPresenceStore(redis_url)
+    try:
+        assert await a.add(7, "tab-on-a") is True
+        assert await b.add(7, "tab-on-b") is False
+        assert await a.sids(7) == ["tab-on-a", "tab-on-b"]
+        assert await b.online([7, 8]) == {7}
+        assert await a.remove(7, "tab-on-a") is False
+        assert await b.remove(7, "tab-on-b") is True
+        assert await b.remove(7, "tab-on-b") is False
+        assert await a.online([7]) == set()
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_dead_process_s_users_expire_once_and_live_ones_are_renewed(
+    redis_url: str,
+) -> None:
+    dead = RedisPresenceStore(redis_url, lease_seconds=0.3)
+    alive = RedisPresenceStore(redis_url, lease_seconds=0.3)
+    try:
+        await dead.add(1, "socket-of-a-dead-process")
+        await alive.add(2, "socket-still-here")
+        for _ in range(4):
+            await asyncio.sleep(0.1)
+            await alive.refresh()  # `dead` never renews its lease
+
+        assert await alive.expired() == [1]
+        assert await dead.expired() == []
+        assert await alive.online([1, 2]) == {2}
+    finally:
+        await dead.close()
+        await alive.close()
