@@ -49,53 +49,63 @@ def _resolve_local(document: dict[str, Any], ref: str) -> dict[str, Any]:
     return node
 
 
-@cache
-def asyncapi_payload_refs() -> dict[str, str]:
-    """Socket.IO event name -> the `$ref` of its payload, from asyncapi.yaml."""
-    spec = load("asyncapi.yaml")
-    refs: dict[str, str] = {}
-    for message in spec["components"]["messages"].values():
-        refs[message["name"]] = message["payload"]["$ref"]
-    return refs
-
-
-def _message_name(spec: dict[str, Any], ref: str) -> str:
+def _message(spec: dict[str, Any], ref: str) -> dict[str, Any]:
+    """The message an operation's `$ref` names, through its channel's reference."""
     message = _resolve_local(spec, ref)
     if "$ref" in message:
         message = _resolve_local(spec, message["$ref"])
-    return str(message["name"])
+    return message
+
+
+def _operation_messages(action: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(operation name, operation, message) for every message of `action` operations."""
+    spec = load("asyncapi.yaml")
+    return [
+        (name, operation, _message(spec, ref["$ref"]))
+        for name, operation in spec["operations"].items()
+        if operation["action"] == action
+        for ref in operation["messages"]
+    ]
+
+
+@cache
+def server_event_payloads() -> dict[str, str]:
+    """Server-to-client event name -> the `$ref` of its payload. Only send operations
+    count: a client event's name (`typing`) may also name a server event."""
+    return {
+        message["name"]: message["payload"]["$ref"] for _, _, message in _operation_messages("send")
+    }
+
+
+@cache
+def client_event_payloads() -> dict[str, str]:
+    """Client-to-server event name -> the `$ref` of its payload."""
+    return {
+        message["name"]: message["payload"]["$ref"]
+        for _, _, message in _operation_messages("receive")
+    }
 
 
 @cache
 def send_operations(event: str) -> dict[str, str]:
     """For a server-to-client event: channel key -> the send operation of asyncapi.yaml."""
-    spec = load("asyncapi.yaml")
-    found = {}
-    for name, operation in spec["operations"].items():
-        if operation["action"] != "send":
-            continue
-        for ref in operation["messages"]:
-            if _message_name(spec, ref["$ref"]) == event:
-                found[operation["channel"]["$ref"].rsplit("/", 1)[-1]] = name
-    return found
+    return {
+        operation["channel"]["$ref"].rsplit("/", 1)[-1]: name
+        for name, operation, message in _operation_messages("send")
+        if message["name"] == event
+    }
 
 
 @cache
 def receive_operations() -> dict[str, str]:
     """Client-to-server event name -> the receive operation that handles it."""
-    spec = load("asyncapi.yaml")
-    return {
-        _message_name(spec, ref["$ref"]): name
-        for name, operation in spec["operations"].items()
-        if operation["action"] == "receive"
-        for ref in operation["messages"]
-    }
+    return {message["name"]: name for name, _, message in _operation_messages("receive")}
 
 
 def validate_event(event: str, data: Any) -> None:
     """Raise unless `event` is declared in asyncapi.yaml and `data` matches its payload,
     both as the spec's JSON schema and as the generated model (which forbids extras)."""
-    refs = asyncapi_payload_refs()
+    refs = server_event_payloads()
     if event not in refs:
         raise AssertionError(f"event {event!r} is not declared in asyncapi.yaml")
     validator(refs[event]).validate(data)
@@ -108,9 +118,7 @@ def validate_ack(operation: str, data: Any) -> str:
     spec = load("asyncapi.yaml")
     errors = []
     for ref in spec["operations"][operation]["reply"]["messages"]:
-        message = _resolve_local(spec, ref["$ref"])
-        if "$ref" in message:
-            message = _resolve_local(spec, message["$ref"])
+        message = _message(spec, ref["$ref"])
         try:
             validator(message["payload"]["$ref"]).validate(data)
         except jsonschema.ValidationError as exc:

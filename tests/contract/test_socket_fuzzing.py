@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.live import SocketUser, connected, create_group, live_server, register
-from tests.schemas import load, receive_operations, validator
+from tests.schemas import client_event_payloads, load, receive_operations, validator
 
 T = TypeVar("T")
 EVENTS = sorted(receive_operations())
@@ -38,20 +38,17 @@ JSON = st.recursive(
 
 def _payload_schema(event: str) -> tuple[str, dict[str, Any]]:
     """The `$ref` and the schema of the payload of client event `event`."""
-    spec = load("asyncapi.yaml")
-    for message in spec["components"]["messages"].values():
-        if message["name"] == event:
-            ref: str = message["payload"]["$ref"]
-            schema: dict[str, Any] = load("schemas.yaml")["$defs"][ref.rsplit("/", 1)[-1]]
-            return ref, schema
-    raise AssertionError(event)
+    ref = client_event_payloads()[event]
+    return ref, _definition(ref)
+
+
+def _definition(ref: str) -> dict[str, Any]:
+    found: dict[str, Any] = load("schemas.yaml")["$defs"][ref.rsplit("/", 1)[-1]]
+    return found
 
 
 def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in schema:
-        found: dict[str, Any] = load("schemas.yaml")["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
-        return found
-    return schema
+    return _definition(schema["$ref"]) if "$ref" in schema else schema
 
 
 def _wrong_type(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
