@@ -20,14 +20,21 @@ def input_errors(prefix: str, exc: ValidationError) -> tuple[InputError, ...]:
     )
 
 
-def integral_floats_as_ints(value: Any) -> Any:
-    """`value` with every float like 5.0 turned into 5, at any depth.
+def integral_as_int(value: float) -> float | int:
+    """5.0 as 5: JSON Schema counts it an integer, strict pydantic does not.
 
-    JSON Schema counts 5.0 as an integer, strict pydantic does not; strict mode stays on
-    so that "5" or true are never taken for integers.
+    Strict mode stays on so that "5" or true are never taken for integers. Floats beyond
+    64 bits stay floats (and fail as integers) rather than become huge ints.
     """
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+    if math.isfinite(value) and value.is_integer() and abs(value) <= 2**63:
         return int(value)
+    return value
+
+
+def integral_floats_as_ints(value: Any) -> Any:
+    """`value` with `integral_as_int` applied to every float, at any depth."""
+    if isinstance(value, float):
+        return integral_as_int(value)
     if isinstance(value, dict):
         return {key: integral_floats_as_ints(item) for key, item in value.items()}
     if isinstance(value, list):

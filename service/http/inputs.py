@@ -14,7 +14,7 @@ from generated import models as dto
 from service.domain.model import MAX_ID
 from service.dto import field_errors
 from service.http.problems import HttpProblem
-from service.validation import input_errors
+from service.validation import input_errors, integral_as_int
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -60,20 +60,16 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
 
 
 def _strict_json(raw: bytes) -> bytes | None:
-    """The body with `5.0` rewritten as `5`, or None when it is not strict JSON.
-
-    JSON Schema counts 5.0 as an integer, strict pydantic does not; strict mode
-    stays on so that `"5"` or `true` are not taken for integers. Python's parser
-    also refuses NaN and Infinity here, which pydantic's would accept.
+    """The body with `5.0` rewritten as `5` (`integral_as_int`), or None when it is not
+    strict JSON: Python's parser also refuses NaN and Infinity here, which pydantic's
+    would accept.
     """
     rewritten = False
 
     def parse_float(text: str) -> float | int:
         nonlocal rewritten
-        value = float(text)
-        if value.is_integer() and abs(value) <= 2**63:
-            rewritten = True
-            return int(value)
+        value = integral_as_int(float(text))
+        rewritten = rewritten or isinstance(value, int)
         return value
 
     def refuse_constant(name: str) -> None:
