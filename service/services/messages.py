@@ -128,8 +128,9 @@ class MessageService:
     async def mark_read(self, caller_id: int, conversation_id: int, message_id: int) -> ReadState:
         """Move the caller's watermark forward to `message_id`; never backward."""
         async with self._uow_factory() as uow:
-            conversation = await uow.conversations.get(conversation_id)
-            if conversation is None or caller_id not in conversation.participant_ids:
+            conversation = await uow.conversations.get(conversation_id, with_last_message=False)
+            reader = None if conversation is None else conversation.participant(caller_id)
+            if reader is None:
                 raise conversation_not_found(conversation_id)
             await _require_message(uow, conversation_id, message_id, "body.message_id")
             current = await uow.read_states.watermark(conversation_id, caller_id)
@@ -143,7 +144,6 @@ class MessageService:
             unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
             total = (await uow.read_states.unread_totals([caller_id]))[caller_id]
             await uow.commit()
-        reader = next(p for p in conversation.participants if p.id == caller_id)
         count = unread.get(conversation_id, 0)
         await self._notifier.messages_read(
             MessagesRead(conversation_id, reader, tuple(read_ids), message_id)
