@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node run test contract bench lint typecheck generate check-generated validate-specs ci clean
+.PHONY: install install-node run test test-future contract bench lint typecheck generate check-generated validate-specs ci clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -40,10 +40,11 @@ generate: install  ## Regenerate generated/ from the shared schemas
 		--collapse-root-models --skip-root-model
 
 check-generated: install  ## Fail when generated/ is stale
-	cp generated/models.py /tmp/models.committed.py
-	$(MAKE) --no-print-directory generate
-	@if ! diff -u /tmp/models.committed.py generated/models.py; then \
-		cp /tmp/models.committed.py generated/models.py; \
+	@committed=$$(mktemp) && trap 'rm -f "$$committed"' EXIT && \
+	cp generated/models.py "$$committed" && \
+	$(MAKE) --no-print-directory generate && \
+	if ! diff -u "$$committed" generated/models.py; then \
+		cp "$$committed" generated/models.py; \
 		echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
 
 validate-specs: install install-node  ## Both specs pass their official validators
@@ -68,6 +69,18 @@ bench: $(VENV)/.bench-installed  ## Fan-out benchmark: ours vs bare python-socke
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-future
+
+# The unit and integration suites again with every clock a year ahead (libfaketime), so
+# a test that depends on today's date fails the day it is written, not a year later.
+test-future: install
+	@if command -v faketime >/dev/null; then \
+		faketime -f '+365d' $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration; \
+	elif [ -n "$$CHAT_TEST_REQUIRE_ALL" ]; then \
+		echo "test-future: faketime is not installed (apt-get install faketime)"; exit 1; \
+	else \
+		echo "test-future: skipped, faketime is not installed (apt-get install faketime)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -30,7 +30,7 @@ def bootstrap(
     hasher: PasswordHasher | None = None,
     clock: Clock = utc_now,
 ) -> Services:
-    tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds)
+    tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds, clock)
     return Services(
         settings=settings,
         users=UserService(uow_factory, hasher or PasswordHasher(), tokens, clock),

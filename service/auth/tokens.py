@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from service.domain.errors import Unauthorized
+from service.domain.model import MAX_ID
+from service.services.clock import Clock
 
 _ALGORITHM = "HS256"
+# A user id exactly as `issue` writes it: no sign, spaces, underscores or non-ASCII digits.
+_SUBJECT = re.compile(r"[1-9][0-9]{0,15}")
+_TOKEN_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_TOKEN_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,24 +26,44 @@ class IssuedToken:
     expires_in: int
 
 
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a verified token says: whose it is, which one it is, until when it holds."""
+
+    user_id: int
+    token_id: str
+    expires_at: datetime
+
+
 class TokenCodec:
-    def __init__(self, secret: str, ttl_seconds: int, issuer: str = "conversations") -> None:
+    """Issues and verifies HS256 tokens against the service's clock.
+
+    Time claims are checked here rather than by PyJWT, which reads the wall clock:
+    with the injected clock a token's life is the same in tests on any date.
+    """
+
+    def __init__(
+        self, secret: str, ttl_seconds: int, clock: Clock, issuer: str = "conversations"
+    ) -> None:
         self._secret = secret
         self._ttl = ttl_seconds
+        self._clock = clock
         self._issuer = issuer
 
-    def issue(self, user_id: int, now: datetime) -> IssuedToken:
+    def issue(self, user_id: int) -> IssuedToken:
+        now = self._clock()
         claims = {
             "sub": str(user_id),
             "iss": self._issuer,
-            "iat": now,
-            "exp": now + timedelta(seconds=self._ttl),
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self._ttl)).timestamp()),
+            "jti": secrets.token_urlsafe(18),
         }
         return IssuedToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl)
 
-    def verify(self, token: object) -> int:
-        """The user id the token was issued to; raises `Unauthorized` otherwise."""
-        if not isinstance(token, str) or not token or len(token) > 4096:
+    def verify(self, token: object) -> TokenClaims:
+        """The claims of a valid, unexpired token; raises `Unauthorized` otherwise."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
             raise Unauthorized("Missing or invalid token.")
         try:
             claims = jwt.decode(
@@ -43,11 +71,31 @@ class TokenCodec:
                 self._secret,
                 algorithms=[_ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["sub", "exp", "iat", "iss"]},
+                options={
+                    "require": ["sub", "exp", "iat", "iss", "jti"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-            user_id = int(claims["sub"])
-        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        except jwt.PyJWTError as exc:
             raise Unauthorized("Missing or invalid token.") from exc
-        if user_id < 1:
+        subject, token_id = claims["sub"], claims["jti"]
+        expires, issued = claims["exp"], claims["iat"]
+        if (
+            not isinstance(subject, str)
+            or not _SUBJECT.fullmatch(subject)
+            or int(subject) > MAX_ID
+            or not isinstance(token_id, str)
+            or not _TOKEN_ID.fullmatch(token_id)
+            or type(expires) is not int
+            or type(issued) is not int
+            or not 0 < issued < expires < 2**40  # datetime cannot hold much beyond that
+        ):
             raise Unauthorized("Missing or invalid token.")
-        return user_id
+        now = self._clock().timestamp()
+        if expires <= now:
+            raise Unauthorized("The token has expired.")
+        if issued > now + 60:  # a little leeway for clocks of several processes
+            raise Unauthorized("Missing or invalid token.")
+        return TokenClaims(int(subject), token_id, datetime.fromtimestamp(expires, UTC))

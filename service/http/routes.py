@@ -36,11 +36,11 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _caller(request: Request) -> int:
+async def _caller(request: Request) -> int:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise Unauthorized("Missing or invalid bearer token.")
-    return _services(request).users.authenticate(token.strip())
+    return (await _services(request).users.authenticate(token.strip())).user_id
 
 
 def _json(model: BaseModel, status_code: int = 200) -> Response:
@@ -87,16 +87,16 @@ async def login(request: Request) -> Response:
 
 
 async def get_me(request: Request) -> Response:
-    return _json(to_dto.user(await _services(request).users.me(_caller(request))))
+    return _json(to_dto.user(await _services(request).users.me(await _caller(request))))
 
 
 async def get_presence(request: Request) -> Response:
-    online = await _services(request).presence.online_contacts(_caller(request))
+    online = await _services(request).presence.online_contacts(await _caller(request))
     return _json(dto.PresenceList(online_user_ids=[dto.OnlineUserId(uid) for uid in online]))
 
 
 async def get_unread_summary(request: Request) -> Response:
-    summary = await _services(request).messages.unread_summary(_caller(request))
+    summary = await _services(request).messages.unread_summary(await _caller(request))
     return _json(
         dto.UnreadSummary(
             total_unread=summary.total_unread,
@@ -109,7 +109,7 @@ async def get_unread_summary(request: Request) -> Response:
 
 
 async def list_users(request: Request) -> Response:
-    _caller(request)
+    await _caller(request)
     prefix = query_text(request, "q", 1, 64)
     after = query_int(request, "after", 0, 2**53 - 1) or 0
     page = await _services(request).users.directory(prefix, after, query_limit(request))
@@ -119,13 +119,13 @@ async def list_users(request: Request) -> Response:
 
 
 async def get_user(request: Request) -> Response:
-    _caller(request)
+    await _caller(request)
     user = await _services(request).users.get(path_id(request, "user_id"))
     return _json(to_dto.user(user))
 
 
 async def list_conversations(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     limit = query_limit(request)
     cursor = query_text(request, "cursor", 1, 128)
     since = query_datetime(request, "updated_since")
@@ -139,7 +139,7 @@ async def list_conversations(request: Request) -> Response:
 
 
 async def create_conversation(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     body = await _body(request, dto.CreateConversationRequest)
     result = await _services(request).conversations.create(
         caller,
@@ -151,13 +151,13 @@ async def create_conversation(request: Request) -> Response:
 
 
 async def get_conversation(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     view = await _services(request).conversations.get(caller, path_id(request, "conversation_id"))
     return _json(to_dto.conversation_view(view))
 
 
 async def update_conversation(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.UpdateConversationRequest)
     view = await _services(request).conversations.rename(caller, conversation_id, body.title)
@@ -165,13 +165,13 @@ async def update_conversation(request: Request) -> Response:
 
 
 async def delete_conversation(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     await _services(request).conversations.delete(caller, path_id(request, "conversation_id"))
     return Response(status_code=204)
 
 
 async def add_participants(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.AddParticipantsRequest)
     view = await _services(request).conversations.add_participants(
@@ -181,7 +181,7 @@ async def add_participants(request: Request) -> Response:
 
 
 async def remove_participant(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     user_id = path_id(request, "user_id")
     await _services(request).conversations.remove_participant(caller, conversation_id, user_id)
@@ -189,7 +189,7 @@ async def remove_participant(request: Request) -> Response:
 
 
 async def list_messages(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     after = query_int(request, "after", 0, 2**53 - 1)
     before = query_int(request, "before", 1, 2**53 - 1)
@@ -202,7 +202,7 @@ async def list_messages(request: Request) -> Response:
 
 
 async def send_message(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.SendMessageRequest)
     sent = await _services(request).messages.send(
@@ -212,7 +212,7 @@ async def send_message(request: Request) -> Response:
 
 
 async def mark_read(request: Request) -> Response:
-    caller = _caller(request)
+    caller = await _caller(request)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.MarkReadRequest)
     state = await _services(request).messages.mark_read(caller, conversation_id, body.message_id)

@@ -61,7 +61,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            user_id = self.services.users.authenticate(token)
+            user_id = (await self.services.users.authenticate(token)).user_id
         except Unauthorized as exc:
             log.info("refused socket %s: %s", sid, exc.message)
             raise socketio.exceptions.ConnectionRefusedError(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.auth.passwords import PasswordHasher
-from service.auth.tokens import IssuedToken, TokenCodec
+from service.auth.tokens import IssuedToken, TokenClaims, TokenCodec
 from service.domain.errors import NotFound, Unauthorized
 from service.domain.model import User, UserPage
 from service.services.clock import Clock
@@ -51,11 +51,15 @@ class UserService:
         encoded = None if credentials is None else credentials.password_hash
         if not await self._hasher.verify(password, encoded) or credentials is None:
             raise Unauthorized("Wrong username or password.")
-        return Login(self._tokens.issue(credentials.user.id, self._clock()), credentials.user)
+        return Login(self._tokens.issue(credentials.user.id), credentials.user)
 
-    def authenticate(self, token: object) -> int:
-        """The user id of a bearer token; `Unauthorized` when it is not valid."""
-        return self._tokens.verify(token)
+    async def authenticate(self, token: object) -> TokenClaims:
+        """The claims of a bearer token whose user exists; `Unauthorized` otherwise."""
+        claims = self._tokens.verify(token)
+        async with self._uow_factory() as uow:
+            if await uow.users.get(claims.user_id) is None:
+                raise Unauthorized("The token's user no longer exists.")
+        return claims
 
     async def get(self, user_id: int) -> User:
         """One user; `NotFound` when there is none."""

@@ -215,13 +215,12 @@ async def test_sockets_without_a_valid_token_are_refused(base_url: str, auth: ob
 
 
 async def test_a_token_for_another_server_secret_is_refused(base_url: str) -> None:
-    from datetime import UTC, datetime
-
     import socketio
 
     from service.auth.tokens import TokenCodec
+    from service.services.clock import utc_now
 
-    forged = TokenCodec("not-the-server-secret-" + "q" * 32, 60).issue(1, datetime.now(UTC))
+    forged = TokenCodec("not-the-server-secret-" + "q" * 32, 60, utc_now).issue(1)
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(
