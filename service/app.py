@@ -18,6 +18,7 @@ from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
 from service.http import problems
 from service.http.routes import routes
+from service.http.unexpected import UnexpectedErrorMiddleware
 from service.notifiers.socketio import (
     SocketIOConversationNotifier,
     SocketIOEmitter,
@@ -28,6 +29,7 @@ from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.namespace import ChatNamespace
+from service.realtime.packets import ContractPacket
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
         client_manager=manager,
         cors_allowed_origins=cors,
         max_http_buffer_size=settings.max_body_bytes,
+        serializer=ContractPacket,
     )
     emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
@@ -83,6 +86,8 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
                 allow_headers=["Authorization", "Content-Type"],
             )
         )
+    # Innermost, so that CORS headers reach its answers too.
+    middleware.append(Middleware(UnexpectedErrorMiddleware))
     http_app = Starlette(
         routes=routes(),
         middleware=middleware,
@@ -91,7 +96,6 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
             DomainError: problems.on_domain_error,
             problems.HttpProblem: problems.on_http_problem,
             HTTPException: problems.on_http_exception,
-            Exception: problems.on_unexpected,
         },
     )
     return socketio.ASGIApp(sio, other_asgi_app=http_app)

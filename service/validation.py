@@ -10,6 +10,9 @@ from pydantic import ValidationError
 from service.domain.errors import InputError
 
 MAX_ERRORS = 100
+# No request or event of the contract nests more than a few levels; a bound far above
+# that keeps recursive code (parsers, validators, loggers) away from Python's limit.
+MAX_DEPTH = 32
 
 
 def input_errors(prefix: str, exc: ValidationError) -> tuple[InputError, ...]:
@@ -40,3 +43,22 @@ def integral_floats_as_ints(value: Any) -> Any:
     if isinstance(value, list):
         return [integral_floats_as_ints(item) for item in value]
     return value
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion.
+
+    Stops descending one level past `limit`: how much deeper does not matter.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= limit:
+                stack.extend((child, depth) for child in item)
+    return deepest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -14,7 +14,7 @@ from generated import models as dto
 from service.domain.model import MAX_ID
 from service.dto import field_errors
 from service.http.problems import HttpProblem
-from service.validation import input_errors, integral_as_int
+from service.validation import MAX_DEPTH, input_errors, integral_as_int, nesting_depth
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -47,6 +47,8 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
     raw = _strict_json(b"".join(chunks))
     if raw is None:
         raise HttpProblem("bad_request", "The request body is not valid JSON.")
+    if raw is _TOO_DEEP:
+        raise _invalid("body", f"must not nest deeper than {MAX_DEPTH} levels")
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -59,11 +61,16 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
         ) from exc
 
 
+_TOO_DEEP = b"nested too deep"
+
+
 def _strict_json(raw: bytes) -> bytes | None:
     """The body with `5.0` rewritten as `5` (`integral_as_int`), or None when it is not
     strict JSON: Python's parser also refuses NaN and Infinity here, which pydantic's
-    would accept.
+    would accept. `_TOO_DEEP` when it nests deeper than MAX_DEPTH.
     """
+    # Nesting needs brackets; a body with few needs no walk (and cannot recurse deeply).
+    could_be_deep = raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
     rewritten = False
 
     def parse_float(text: str) -> float | int:
@@ -77,8 +84,12 @@ def _strict_json(raw: bytes) -> bytes | None:
 
     try:
         document = json.loads(raw, parse_float=parse_float, parse_constant=refuse_constant)
+    except RecursionError:
+        return _TOO_DEEP
     except ValueError:
         return None
+    if could_be_deep and nesting_depth(document) > MAX_DEPTH:
+        return _TOO_DEEP
     return json.dumps(document).encode() if rewritten else raw
 
 
@@ -134,4 +145,7 @@ def query_datetime(request: Request, name: str) -> datetime | None:
         raise _invalid(f"query.{name}", "must be an RFC 3339 date-time") from exc
     if value.tzinfo is None:
         raise _invalid(f"query.{name}", "must carry a UTC offset")
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before the first UTC instant
+        raise _invalid(f"query.{name}", "must be within years 1 to 9999 in UTC") from exc

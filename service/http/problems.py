@@ -103,8 +103,3 @@ def _allowed_methods(request: Request) -> set[str]:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return methods
-
-
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(request, "internal_error", "An unexpected error occurred.")

@@ -16,10 +16,11 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from generated import models as dto
-from service.domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
 from service.domain.events import TypingState
 from service.dto import ack_error
 from service.notifiers import rooms
+from service.realtime.packets import Refusal
 from service.services.container import Services
 from service.validation import input_errors, integral_floats_as_ints
 
@@ -83,8 +84,14 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.exception("recording the departure of socket %s failed", sid)
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
+        # Only the server itself names these: ContractPacket turns a client's event of
+        # that name into a Refusal.
         if event in ("connect", "disconnect"):
             return await super().trigger_event(event, *args)
+        if isinstance(event, Refusal):
+            log.info("refused a frame from %s: %s", args[0] if args else None, event.message)
+            error = InvalidInput(event.message, (InputError(event.location, event.message),))
+            return ack_error(error).model_dump(mode="json", exclude_none=True)
         handler = self._client_events.get(event) if isinstance(event, str) else None
         if handler is None:
             log.info("unknown event %r from %s", event, args[0] if args else None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
 from service.domain.events import (
@@ -17,6 +18,7 @@ from service.domain.events import (
     RemovalReason,
 )
 from service.domain.model import (
+    MAX_ID,
     ActivityCursor,
     Conversation,
     ConversationKind,
@@ -35,25 +37,34 @@ class CreatedConversation:
     created: bool
 
 
+_CURSOR_ID = re.compile(r"[1-9][0-9]{0,15}")
+
+
 def encode_cursor(cursor: ActivityCursor) -> str:
     raw = f"{cursor.updated_at.isoformat()}|{cursor.conversation_id}".encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def decode_cursor(value: str) -> ActivityCursor:
+    invalid = InvalidInput(
+        "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
+    )
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         stamp, _, conversation_id = raw.partition("|")
-        cursor = ActivityCursor(datetime.fromisoformat(stamp), int(conversation_id))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(
-            "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
-        ) from exc
-    if cursor.updated_at.tzinfo is None:
-        raise InvalidInput(
-            "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
-        )
-    return cursor
+        updated_at = datetime.fromisoformat(stamp)
+        if updated_at.tzinfo is None:
+            raise invalid
+        # In range as UTC too: 0001-01-01T00:00+01:00 is not, and fails in the database.
+        updated_at = updated_at.astimezone(UTC)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
+        raise invalid from exc
+    # Only the ids encode_cursor writes: one beyond 64 bits would fail in the database.
+    if not _CURSOR_ID.fullmatch(conversation_id):
+        raise invalid
+    if int(conversation_id) > MAX_ID:
+        raise invalid
+    return ActivityCursor(updated_at, int(conversation_id))
 
 
 class ConversationService:
