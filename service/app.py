@@ -27,6 +27,7 @@ from service.notifiers.socketio import (
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
+from service.realtime.batches import limit_polling_batches
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.namespace import ChatNamespace
 from service.realtime.packets import ContractPacket
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
         max_http_buffer_size=settings.max_body_bytes,
         serializer=ContractPacket,
     )
+    limit_polling_batches(sio.eio)
     emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
         settings=settings,
