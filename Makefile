@@ -5,21 +5,35 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node run test test-future contract bench lint typecheck generate check-generated validate-specs ci clean
+.PHONY: install install-node lock run test test-future contract bench lint typecheck generate check-generated validate-specs ci clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs take exact versions, checked by hash, from the lock files (`make lock` writes
+# them from pyproject.toml); the project itself goes in editable, without dependencies.
+$(VENV)/.installed: pyproject.toml requirements/dev.lock
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,postgres]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[bench]'
+$(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements/bench.lock
 	touch $@
+
+lock:  ## Re-resolve requirements/*.lock from pyproject.toml (needs the package index)
+	python3 -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet 'uv>=0.9'
+	for extras in "dev postgres:dev" "dev postgres bench:bench"; do \
+		flags=$$(for e in $${extras%%:*}; do printf -- '--extra %s ' $$e; done); \
+		$(VENV)-lock/bin/uv pip compile pyproject.toml $$flags --python-version 3.11 \
+			--universal --generate-hashes --no-header --quiet \
+			-o requirements/$${extras##*:}.lock || exit 1; \
+	done
+	rm -rf $(VENV)-lock
 
 install: $(VENV)/.installed
 
