@@ -121,7 +121,7 @@ class RegisterRequest(BaseModel):
         Field(
             max_length=64,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
         ),
     ]
     """
@@ -271,7 +271,7 @@ class CreateConversationRequest(BaseModel):
         Field(
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
         ),
     ] = None
     """
@@ -296,7 +296,7 @@ class UpdateConversationRequest(BaseModel):
         Field(
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
         ),
     ]
     """
@@ -370,6 +370,10 @@ class Conversation(BaseModel):
     """
     Id of the user who created the conversation.
     """
+    owner_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Id of the participant who administers a group (renames are open to all; removing others and deleting the group are the owner's). The creator owns a group until they leave; then the longest-standing participant (earliest joined, lowest id on a tie) does. For a direct conversation, its creator.
+    """
     created_at: AwareDatetime
     """
     When the conversation was created (UTC).
@@ -419,7 +423,7 @@ class SendMessageRequest(BaseModel):
         Field(
             max_length=4000,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
         ),
     ]
     """

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import logging
-import os
+import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from service.app import create_app
-from service.settings import Settings
+from service.settings import Settings, describe
+
+log = logging.getLogger("service")
 
 
 def main() -> None:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # One line an operator can act on, not a traceback.
+        print(f"invalid settings: {describe(exc)}", file=sys.stderr)
+        sys.exit(2)
     logging.basicConfig(
-        level=os.environ.get("CHAT_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings.from_env(os.environ)
+    if settings.jwt_secret_is_random:
+        log.warning(
+            "CHAT_JWT_SECRET is not set: using a random secret, so tokens die with "
+            "this process and are not shared with other processes"
+        )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

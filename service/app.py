@@ -13,10 +13,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
 from service.http import problems
+from service.http.origins import OriginGate
 from service.http.routes import routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.notifiers.socketio import (
@@ -37,7 +39,7 @@ from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
-def create_app(settings: Settings) -> socketio.ASGIApp:
+def create_app(settings: Settings) -> ASGIApp:
     database = Database(settings.database_url)
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
     presence: PresenceStore
@@ -100,4 +102,4 @@ def create_app(settings: Settings) -> socketio.ASGIApp:
             HTTPException: problems.on_http_exception,
         },
     )
-    return socketio.ASGIApp(sio, other_asgi_app=http_app)
+    return OriginGate(socketio.ASGIApp(sio, other_asgi_app=http_app), settings.cors_origins)

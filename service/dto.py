@@ -46,6 +46,7 @@ def conversation(value: model.Conversation, unread_count: int) -> dto.Conversati
         title=value.title,
         participants=[user_summary(p) for p in value.participants],
         created_by=value.created_by,
+        owner_id=value.owner_id,
         created_at=value.created_at,
         updated_at=value.updated_at,
         last_message=None if last is None else _message_summary(last),

@@ -47,10 +47,11 @@ class _ConversationRecord:
     title: str | None
     direct_key: str | None
     created_by: int
+    owner_id: int
     created_at: datetime
     updated_at: datetime
     last_message_id: int | None = None
-    # user id -> last read message id
+    # user id -> last read message id, in the order they joined
     participants: dict[int, int | None] = field(default_factory=dict)
     # user id -> last delivered message id
     delivered: dict[int, int] = field(default_factory=dict)
@@ -119,7 +120,7 @@ class FakeConversationRepository(ConversationRepository):
         if direct_key is not None and await self.find_direct(direct_key) is not None:
             raise Conflict("The direct conversation already exists.")
         record = _ConversationRecord(
-            self.store.new_id(), kind, title, direct_key, created_by, now, now
+            self.store.new_id(), kind, title, direct_key, created_by, created_by, now, now
         )
         record.participants = dict.fromkeys(participant_ids)
         self.store.conversations[record.id] = record
@@ -145,6 +146,7 @@ class FakeConversationRepository(ConversationRepository):
                 self.store.users[uid].user.ref for uid in sorted(record.participants)
             ),
             created_by=record.created_by,
+            owner_id=record.owner_id,
             created_at=record.created_at,
             updated_at=record.updated_at,
             last_message=None if last is None else self.store.messages[last],
@@ -215,6 +217,12 @@ class FakeConversationRepository(ConversationRepository):
 
     async def remove_participant(self, conversation_id: int, user_id: int) -> None:
         self.store.conversations[conversation_id].participants.pop(user_id, None)
+
+    async def longest_standing(self, conversation_id: int) -> int | None:
+        return next(iter(self.store.conversations[conversation_id].participants), None)
+
+    async def set_owner(self, conversation_id: int, user_id: int) -> None:
+        self.store.conversations[conversation_id].owner_id = user_id
 
 
 class FakeMessageRepository(MessageRepository):

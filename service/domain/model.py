@@ -58,6 +58,7 @@ class Conversation:
     title: str | None
     participants: tuple[UserRef, ...]
     created_by: int
+    owner_id: int
     created_at: datetime
     updated_at: datetime
     last_message: Message | None

@@ -200,11 +200,11 @@ class ConversationService:
         return _view_for(conversation, recipients, caller_id)
 
     async def delete(self, caller_id: int, conversation_id: int) -> None:
-        """Delete for everyone: a group by its creator, a direct one by either side."""
+        """Delete for everyone: a group by its owner, a direct one by either side."""
         async with self._uow_factory() as uow:
             current = await self._participating(uow, conversation_id, caller_id)
-            if current.kind is ConversationKind.GROUP and current.created_by != caller_id:
-                raise Forbidden("Only the creator may delete a group conversation.")
+            if current.kind is ConversationKind.GROUP and current.owner_id != caller_id:
+                raise Forbidden("Only the owner may delete a group conversation.")
             await uow.conversations.delete(conversation_id)
             await uow.commit()
         await self._notifier.conversation_deleted(
@@ -240,17 +240,24 @@ class ConversationService:
         return _view_for(conversation, recipients, caller_id)
 
     async def remove_participant(self, caller_id: int, conversation_id: int, user_id: int) -> None:
-        """Leave a group, or (the creator) remove someone from it."""
+        """Leave a group, or (the owner) remove someone from it; an owner who leaves
+        hands the group to the longest-standing participant."""
         async with self._uow_factory() as uow:
             current = await self._participating(uow, conversation_id, caller_id)
             if current.kind is ConversationKind.DIRECT:
                 raise Conflict("Nobody can be removed from a direct conversation; delete it.")
             if user_id not in current.participant_ids:
                 raise NotFound(f"User {user_id} is not a participant of {conversation_id}.")
-            if user_id != caller_id and current.created_by != caller_id:
-                raise Forbidden("Only the creator may remove other participants.")
+            if user_id != caller_id and current.owner_id != caller_id:
+                raise Forbidden("Only the owner may remove other participants.")
             await uow.conversations.remove_participant(conversation_id, user_id)
             remaining = [uid for uid in current.participant_ids if uid != user_id]
+            successor = None
+            if remaining and user_id == current.owner_id:
+                # A group is never left without someone who can administer it.
+                successor = await uow.conversations.longest_standing(conversation_id)
+            if successor is not None:
+                await uow.conversations.set_owner(conversation_id, successor)
             if remaining:
                 await uow.conversations.touch(conversation_id, self._clock())
                 conversation, recipients = await self._snapshot(uow, conversation_id)

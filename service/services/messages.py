@@ -64,7 +64,7 @@ class MessageService:
                 )
             if first is None:
                 raise
-            return SentMessage(first, created=False)
+            return SentMessage(_same_body(first, body), created=False)
 
     async def _store(
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
@@ -85,7 +85,7 @@ class MessageService:
                     conversation_id, sender_id, client_message_id
                 )
                 if first is not None:
-                    return SentMessage(first, created=False)
+                    return SentMessage(_same_body(first, body), created=False)
             message = await uow.messages.add(conversation_id, sender, body, client_message_id, now)
             await uow.conversations.touch(conversation_id, now, last_message_id=message.id)
             conversation = replace(before, updated_at=now, last_message=message)
@@ -175,6 +175,16 @@ class MessageService:
             counts = await uow.read_states.unread_by_conversation(caller_id)
         nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
         return UnreadSummary(sum(n for _, n in nonzero), nonzero)
+
+
+def _same_body(first: Message, body: str) -> Message:
+    # The key names one message: a retry with other text is a client bug to surface,
+    # not a send to swallow.
+    if first.body != body:
+        raise Conflict(
+            f"client_message_id {first.client_message_id} names a message with another body."
+        )
+    return first
 
 
 async def _require_message(

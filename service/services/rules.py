@@ -6,9 +6,13 @@ from collections.abc import Iterable
 
 from service.domain.errors import InputError, InvalidInput, NotFound
 
-# ASCII whitespace only: every regex engine's \s includes it, so this rule is never
-# stricter than the spec's `[^\s]` patterns, whichever engine a client validates with.
-_BLANKS = " \t\n\r\f\v"
+# What shows nothing: Unicode White_Space and the zero-width characters, exactly the
+# characters the spec's "not blank" patterns (specs/schemas.yaml) name.
+BLANKS = (
+    "\t\n\v\f\r \x85\xa0\u1680\u180e"
+    + "".join(chr(c) for c in range(0x2000, 0x200E))
+    + "\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+)
 
 
 def clean_text(location: str, value: str) -> str:
@@ -17,7 +21,7 @@ def clean_text(location: str, value: str) -> str:
         raise InvalidInput(
             "The text contains a NUL character.", (InputError(location, "must not contain NUL"),)
         )
-    cleaned = value.strip(_BLANKS)
+    cleaned = value.strip(BLANKS)
     if not cleaned:
         raise InvalidInput("The text is blank.", (InputError(location, "must not be blank"),))
     return cleaned

@@ -69,6 +69,10 @@ class ConversationRow(Base):
     # requests cannot create the same direct conversation twice.
     direct_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
+    # Administers a group: the creator until they leave (see ConversationService).
+    owner_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("users.id", name="fk_conversations_owner_id_users")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     last_message_id: Mapped[int | None] = mapped_column(Id)

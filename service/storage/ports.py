@@ -116,6 +116,14 @@ class ConversationRepository(ABC):
     async def remove_participant(self, conversation_id: int, user_id: int) -> None:
         """Remove one participant."""
 
+    @abstractmethod
+    async def longest_standing(self, conversation_id: int) -> int | None:
+        """The participant who joined first (lowest id on a tie), or None."""
+
+    @abstractmethod
+    async def set_owner(self, conversation_id: int, user_id: int) -> None:
+        """Make `user_id` the owner."""
+
 
 class MessageRepository(ABC):
     @abstractmethod

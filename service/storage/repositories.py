@@ -124,6 +124,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             title=title,
             direct_key=direct_key,
             created_by=created_by,
+            owner_id=created_by,
             created_at=now,
             updated_at=now,
         )
@@ -232,6 +233,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 title=row.title,
                 participants=tuple(participants[row.id]),
                 created_by=row.created_by,
+                owner_id=row.owner_id,
                 created_at=row.created_at,
                 updated_at=row.updated_at,
                 last_message=last.get(row.id),
@@ -292,6 +294,21 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 ParticipantRow.conversation_id == conversation_id,
                 ParticipantRow.user_id == user_id,
             )
+        )
+
+    async def longest_standing(self, conversation_id: int) -> int | None:
+        return await self.session.scalar(
+            select(ParticipantRow.user_id)
+            .where(ParticipantRow.conversation_id == conversation_id)
+            .order_by(ParticipantRow.joined_at, ParticipantRow.user_id)
+            .limit(1)
+        )
+
+    async def set_owner(self, conversation_id: int, user_id: int) -> None:
+        await self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(owner_id=user_id)
         )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from generated import models
 from service.http.routes import routes
+from service.services.rules import BLANKS
 from tests.schemas import SPECS, load, validate_event, validator
 
 SCHEMA_REF_PREFIX = "./schemas.yaml#/$defs/"
@@ -150,3 +152,33 @@ def test_the_event_checker_used_by_integration_tests_rejects_off_contract_events
     with pytest.raises((AssertionError, jsonschema.ValidationError)):
         validate_event(event, payload)
     validate_event("conversation_deleted", {"conversation_id": 1, "reason": "removed"})
+
+
+@pytest.mark.parametrize(
+    ("schema", "field"),
+    [
+        ("SendMessageRequest", "body"),
+        ("RegisterRequest", "display_name"),
+        ("CreateConversationRequest", "title"),
+        ("UpdateConversationRequest", "title"),
+    ],
+)
+def test_not_blank_patterns_and_the_service_agree_on_every_character(
+    schema: str, field: str
+) -> None:
+    pattern = re.compile(DEFS[schema]["properties"][field]["pattern"])
+    model: type[BaseModel] = getattr(models, schema)
+    example = DEFS[schema]["examples"][0]
+    for code in range(1, 0x10000):  # every blank and zero-width character is in the BMP
+        character = chr(code)
+        shows_something = character not in BLANKS
+        assert bool(pattern.search(character)) is shows_something, hex(code)
+        if code in {0x20, 0x85, 0x3000, 0x200B, 0xFEFF, 0x41, 0x4E00}:
+            # The generated model (Rust regex) reads the pattern the same way.
+            try:
+                model.model_validate({**example, field: character})
+            except ValidationError:
+                accepted = False
+            else:
+                accepted = True
+            assert accepted is shows_something, hex(code)

@@ -329,3 +329,47 @@ async def test_wrong_method_lists_every_allowed_method(http: httpx.AsyncClient) 
 
     assert response.status_code == 405
     assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+
+
+async def test_a_group_outlives_its_creator_leaving(http: httpx.AsyncClient) -> None:
+    alice, bob, carol = [await register(http, n) for n in ("alice", "bob", "carol")]
+    created = await _create(http, bob, kind="group", title="x", participant_ids=[carol.id])
+    cid = created.json()["id"]
+    assert created.json()["owner_id"] == bob.id
+    await http.post(
+        f"/conversations/{cid}/participants", headers=bob.headers, json={"user_ids": [alice.id]}
+    )
+
+    left = await http.delete(f"/conversations/{cid}/participants/{bob.id}", headers=bob.headers)
+    seen = await http.get(f"/conversations/{cid}", headers=alice.headers)
+
+    # Carol joined with the group, Alice later: Carol has stood longest.
+    assert left.status_code == 204
+    assert seen.json()["owner_id"] == carol.id
+    refused = await http.delete(f"/conversations/{cid}", headers=alice.headers)
+    assert refused.status_code == 403
+    deleted = await http.delete(f"/conversations/{cid}", headers=carol.headers)
+    assert deleted.status_code == 204
+
+
+async def test_a_reused_client_message_id_with_another_body_is_409(
+    http: httpx.AsyncClient,
+) -> None:
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    cid = (await _create(http, alice, kind="direct", participant_ids=[bob.id])).json()["id"]
+    url = f"/conversations/{cid}/messages"
+
+    first = await http.post(
+        url, headers=alice.headers, json={"body": "hi", "client_message_id": "k1"}
+    )
+    same = await http.post(
+        url, headers=alice.headers, json={"body": "hi", "client_message_id": "k1"}
+    )
+    other = await http.post(
+        url, headers=alice.headers, json={"body": "yo", "client_message_id": "k1"}
+    )
+
+    assert (first.status_code, same.status_code, other.status_code) == (201, 200, 409)
+    assert same.json() == first.json()
+    history = await http.get(url, headers=alice.headers)
+    assert [m["body"] for m in history.json()["items"]] == ["hi"]

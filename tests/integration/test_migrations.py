@@ -81,3 +81,48 @@ async def test_processes_starting_together_migrate_once(database_url: str) -> No
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_groups_whose_creator_left_get_their_longest_standing_member_as_owner(
+    database_url: str,
+) -> None:
+    await wipe(database_url)
+    engine = create_engine(database_url)
+
+    def build_0002_with_groups(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), "0002")
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, password_hash, created_at) "
+                "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01'),"
+                " (3, 'cy', 'Cy', 'x', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, kind, title, created_by, created_at, updated_at)"
+                " VALUES (10, 'group', 'kept', 1, '2026-01-01', '2026-01-01'),"
+                " (11, 'group', 'left', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        # Group 11's creator left; Cy (id 3) joined before Bo (id 2).
+        connection.execute(
+            text(
+                "INSERT INTO participants (conversation_id, user_id, joined_at) VALUES"
+                " (10, 1, '2026-01-01'), (10, 2, '2026-01-02'),"
+                " (11, 3, '2026-01-02'), (11, 2, '2026-01-03')"
+            )
+        )
+
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(build_0002_with_groups)
+            await connection.commit()
+        await migrate(engine)
+        async with engine.connect() as connection:
+            owners = (
+                await connection.execute(text("SELECT id, owner_id FROM conversations ORDER BY id"))
+            ).all()
+        assert [tuple(row) for row in owners] == [(10, 1), (11, 3)]
+    finally:
+        await engine.dispose()

@@ -120,7 +120,7 @@ async def test_rename_notifies_participants_and_refuses_direct(world: World) -> 
         await world.services.conversations.rename(alice, direct.conversation.id, "x")
 
 
-async def test_only_the_creator_deletes_a_group(world: World) -> None:
+async def test_only_the_owner_deletes_a_group(world: World) -> None:
     alice, bob = world.user("alice"), world.user("bob")
     cid = (await world.services.conversations.create(alice, GROUP, "x", [bob])).view.conversation.id
     world.clear_events()
@@ -220,3 +220,24 @@ async def test_list_pages_by_activity_with_cursor(world: World) -> None:
 def test_bad_cursors_are_invalid_input(cursor: str) -> None:
     with pytest.raises(InvalidInput):
         decode_cursor(cursor)
+
+
+async def test_an_owner_who_leaves_hands_the_group_to_the_longest_standing_member(
+    world: World,
+) -> None:
+    alice, bob, carol, dave = (world.user(n) for n in ("alice", "bob", "carol", "dave"))
+    conversations = world.services.conversations
+    cid = (await conversations.create(bob, GROUP, "x", [dave])).view.conversation.id
+    # Alice has the lowest id but joined after Dave: Dave has stood longest.
+    await conversations.add_participants(bob, cid, [alice, carol])
+    world.clear_events()
+
+    await conversations.remove_participant(bob, cid, bob)
+
+    _, updated = world.conversation_events.events
+    assert isinstance(updated, ConversationUpdated)
+    assert updated.conversation.owner_id == dave
+    with pytest.raises(Forbidden):
+        await conversations.remove_participant(alice, cid, carol)
+    await conversations.remove_participant(dave, cid, carol)
+    assert (await conversations.get(alice, cid)).conversation.participant_ids == (alice, dave)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.errors import InvalidInput, NotFound
+from service.domain.errors import Conflict, InvalidInput, NotFound
 from service.domain.events import (
     ConversationUpdated,
     MessageCreated,
@@ -45,13 +45,25 @@ async def test_same_client_message_id_returns_first_message_without_events(world
     first = await world.services.messages.send(alice, cid, "hi", "key-1")
     world.clear_events()
 
-    again = await world.services.messages.send(alice, cid, "hi again", "key-1")
+    again = await world.services.messages.send(alice, cid, "hi", "key-1")
     other_sender = await world.services.messages.send(bob, cid, "hi", "key-1")
 
     assert not again.created
     assert again.message == first.message
     assert other_sender.created
     assert len(world.store.messages) == 2
+
+
+async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: World) -> None:
+    cid, (alice, _) = await _group(world, "alice", "bob")
+    first = await world.services.messages.send(alice, cid, "hi", "key-1")
+    world.clear_events()
+
+    with pytest.raises(Conflict, match="another body"):
+        await world.services.messages.send(alice, cid, "hi again", "key-1")
+
+    assert list(world.store.messages.values()) == [first.message]
+    assert world.message_events.events == []
 
 
 async def test_non_participant_cannot_send_or_read(world: World) -> None:
@@ -66,7 +78,18 @@ async def test_non_participant_cannot_send_or_read(world: World) -> None:
     assert world.message_events.events == []
 
 
-@pytest.mark.parametrize("body", ["   ", "\n\t", "a\x00b"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "   ",
+        "\n\t",
+        "a\x00b",
+        "\u3000\u3000",  # ideographic spaces
+        "\u00a0",  # no-break space
+        "\u200b\u200d\ufeff",  # zero-width space, joiner, byte order mark
+        "\u2028\u205f\u1680",
+    ],
+)
 async def test_blank_or_nul_bodies_are_refused(world: World, body: str) -> None:
     cid, (alice, _) = await _group(world, "alice", "bob")
 
