@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     conflict = "conflict"
     payload_too_large = "payload_too_large"
     unsupported_media_type = "unsupported_media_type"
+    rate_limited = "rate_limited"
     internal_error = "internal_error"
 
 
@@ -680,6 +681,58 @@ class TypingAck(BaseModel):
     """
 
 
+class RefreshTokenRequest(BaseModel):
+    """
+    A newer bearer token of the same user (from `POST /auth/login`) for this socket, before its current token expires.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    token: Annotated[str, Field(max_length=4096, min_length=1)]
+    """
+    The new `access_token`.
+    """
+
+
+class SessionAck(BaseModel):
+    """
+    Success acknowledgement of `refresh_token`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ok: Literal[True]
+    """
+    Always true on success.
+    """
+    expires_in_seconds: Annotated[int, Field(ge=0)]
+    """
+    Seconds until the new token expires; the server ends the socket's session then unless it is refreshed again.
+    """
+
+
+class SessionEndReason(StrEnum):
+    """
+    Why the server ended a socket's session: its token `expired`, or the token was revoked by `logged_out` (`POST /auth/logout`).
+    """
+
+    expired = "expired"
+    logged_out = "logged_out"
+
+
+class SessionEndedEvent(BaseModel):
+    """
+    The socket's session is over; the server disconnects the socket right after this event. Log in again (or, before expiry, refresh) to go on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    reason: SessionEndReason
+
+
 class TypingEvent(BaseModel):
     """
     Server-to-client `typing`: a participant started or stopped typing. A `stop` also comes when their `start` expired, and may repeat.
@@ -845,6 +898,10 @@ class AckErrorDetail(BaseModel):
     errors: Annotated[list[FieldError] | None, Field(max_length=100)] = None
     """
     Individual payload errors, present for `validation_error`.
+    """
+    retry_after_seconds: Annotated[int | None, Field(ge=1)] = None
+    """
+    Present for `rate_limited`; seconds until the event can pass again.
     """
 
 

@@ -9,6 +9,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service.app import create_app
+from service.http.header_timeout import with_header_timeout
 from service.settings import Settings, describe
 
 log = logging.getLogger("service")
@@ -35,6 +36,7 @@ def main() -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        http=with_header_timeout(settings.header_timeout_seconds),
     )
 
 

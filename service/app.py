@@ -22,21 +22,30 @@ from service.http.origins import OriginGate
 from service.http.routes import routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.notifiers.socketio import (
+    SESSION_ENDED,
     SocketIOConversationNotifier,
     SocketIOEmitter,
     SocketIOMessageNotifier,
     SocketIOPresenceNotifier,
+    SocketIOSessionNotifier,
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.realtime.batches import limit_polling_batches
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
+from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
 from service.realtime.packets import ContractPacket
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
+
+
+def _engineio_holds(sio: socketio.AsyncServer, sid: str) -> bool:
+    # A closed session stays in `sockets` until Engine.IO's sweep: it no longer counts.
+    socket = sio.eio.sockets.get(sid)
+    return socket is not None and not socket.closed
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -56,6 +65,7 @@ def create_app(settings: Settings) -> ASGIApp:
         serializer=ContractPacket,
     )
     limit_polling_batches(sio.eio)
+    manager.disconnecting_events = frozenset({SESSION_ENDED})
     emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
         settings=settings,
@@ -63,6 +73,7 @@ def create_app(settings: Settings) -> ASGIApp:
         conversation_notifier=SocketIOConversationNotifier(emitter),
         message_notifier=SocketIOMessageNotifier(emitter),
         presence_notifier=SocketIOPresenceNotifier(emitter),
+        session_notifier=SocketIOSessionNotifier(emitter),
         presence_store=presence,
     )
     sio.register_namespace(ChatNamespace("/", services))
@@ -78,6 +89,7 @@ def create_app(settings: Settings) -> ASGIApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
             await presence.close()
+            await services.limits.close()
             await database.dispose()
 
     middleware = []
@@ -102,4 +114,10 @@ def create_app(settings: Settings) -> ASGIApp:
             HTTPException: problems.on_http_exception,
         },
     )
-    return OriginGate(socketio.ASGIApp(sio, other_asgi_app=http_app), settings.cors_origins)
+    socket_io = HandshakeLimit(
+        socketio.ASGIApp(sio, other_asgi_app=http_app),
+        services.limits,
+        settings.max_connections_per_address,
+        partial(_engineio_holds, sio),
+    )
+    return OriginGate(socket_io, settings.cors_origins)

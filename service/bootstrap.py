@@ -6,13 +6,20 @@ from collections.abc import Callable
 
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
-from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
+from service.notifiers.base import (
+    ConversationNotifier,
+    MessageNotifier,
+    PresenceNotifier,
+    SessionNotifier,
+)
 from service.presence.store import PresenceStore
+from service.ratelimit import RateLimiter
 from service.services.clock import Clock, utc_now
 from service.services.container import Services
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
 from service.services.presence import PresenceService
+from service.services.sessions import SessionService
 from service.services.typing import TypingService
 from service.services.users import UserService
 from service.settings import Settings
@@ -26,16 +33,34 @@ def bootstrap(
     conversation_notifier: ConversationNotifier,
     message_notifier: MessageNotifier,
     presence_notifier: PresenceNotifier,
+    session_notifier: SessionNotifier,
     presence_store: PresenceStore,
     hasher: PasswordHasher | None = None,
     clock: Clock = utc_now,
+    limits: RateLimiter | None = None,
 ) -> Services:
     tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds, clock)
+    users = UserService(uow_factory, hasher or PasswordHasher(), tokens, clock)
     return Services(
         settings=settings,
-        users=UserService(uow_factory, hasher or PasswordHasher(), tokens, clock),
+        users=users,
         conversations=ConversationService(uow_factory, conversation_notifier, clock),
         messages=MessageService(uow_factory, message_notifier, conversation_notifier, clock),
         presence=PresenceService(presence_store, uow_factory, presence_notifier),
         typing=TypingService(presence_notifier, settings.typing_ttl_seconds),
+        sessions=SessionService(uow_factory, users, session_notifier, clock),
+        limits=limits or rate_limiter(settings),
+    )
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """The rate limits of the settings, counted in Redis when several processes share it."""
+    return RateLimiter(
+        {
+            "auth": settings.rate_auth,
+            "send": settings.rate_send,
+            "socket_events": settings.rate_socket_events,
+            "handshakes": settings.rate_handshakes,
+        },
+        settings.redis_url,
     )

@@ -6,6 +6,7 @@ from generated import models as dto
 from service.domain import model
 from service.domain.errors import DomainError, InputError, InvalidInput
 from service.domain.events import MessagesRead, UnreadCountUpdated
+from service.ratelimit import RateLimited
 
 
 def user(value: model.User) -> dto.User:
@@ -89,5 +90,6 @@ def ack_error(error: DomainError) -> dto.AckError:
             code=dto.ErrorCode(error.code),
             message=error.message[:2048],
             errors=field_errors(errors),
+            retry_after_seconds=error.retry_after if isinstance(error, RateLimited) else None,
         ),
     )

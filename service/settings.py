@@ -7,12 +7,20 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from limits import parse
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PREFIX = "CHAT_"
 _REPO_SPECS = Path(__file__).resolve().parent.parent / "specs"
 
+
+def _rate(text: str) -> str:
+    parse(text)  # ValueError: "couldn't parse rate limit string ..."
+    return text
+
+
+RateText = Annotated[str, AfterValidator(_rate)]
 Port = Annotated[int, Field(ge=0, le=65_535)]
 Seconds = Annotated[int, Field(ge=1, le=31_536_000)]
 
@@ -38,6 +46,17 @@ class Settings(BaseSettings):
     # presence; without it, one process holds both in memory.
     redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
     typing_ttl_seconds: Seconds = 6
+    # Abuse bounds (limits' notation: "20/minute", "30 per 10 seconds"). Counted in
+    # process memory, or in Redis with CHAT_REDIS_URL so every process counts alike.
+    rate_auth: RateText = "20/minute"  # logins and registrations per client address
+    rate_send: RateText = "30 per 10 seconds"  # messages sent per user
+    rate_socket_events: RateText = "100 per 10 seconds"  # client events per user
+    rate_handshakes: RateText = "60/minute"  # new Socket.IO connections per client address
+    max_sockets_per_user: Annotated[int, Field(ge=1, le=1000)] = 16
+    # Open Socket.IO connections per client address; offices behind one NAT need room.
+    max_connections_per_address: Annotated[int, Field(ge=1, le=1_000_000)] = 256
+    # A client must send a request's headers within this many seconds (slowloris).
+    header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from service.domain.events import (
     MessagesDelivered,
     MessagesRead,
     PresenceChanged,
+    SessionEnded,
     TypingChanged,
     UnreadCountUpdated,
 )
@@ -30,11 +31,17 @@ from service.domain.model import (
     User,
     UserRef,
 )
-from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
+from service.notifiers.base import (
+    ConversationNotifier,
+    MessageNotifier,
+    PresenceNotifier,
+    SessionNotifier,
+)
 from service.storage.ports import (
     ConversationRepository,
     MessageRepository,
     ReadStateRepository,
+    RevokedTokenRepository,
     UnitOfWork,
     UserRepository,
 )
@@ -62,6 +69,7 @@ class Store:
     users: dict[int, Credentials] = field(default_factory=dict)
     conversations: dict[int, _ConversationRecord] = field(default_factory=dict)
     messages: dict[int, Message] = field(default_factory=dict)
+    revoked_tokens: dict[str, datetime] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -342,6 +350,22 @@ class FakeReadStateRepository(ReadStateRepository):
         return {uid: sum((await self.unread_by_conversation(uid)).values()) for uid in user_ids}
 
 
+class FakeRevokedTokenRepository(RevokedTokenRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, token_id: str, expires_at: datetime) -> None:
+        self.store.revoked_tokens.setdefault(token_id, expires_at)
+
+    async def is_revoked(self, token_id: str) -> bool:
+        return token_id in self.store.revoked_tokens
+
+    async def purge(self, expired_before: datetime) -> None:
+        for token_id, expires_at in list(self.store.revoked_tokens.items()):
+            if expires_at < expired_before:
+                del self.store.revoked_tokens[token_id]
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Works on a copy of the store; `commit` publishes it, leaving without it discards it."""
 
@@ -356,6 +380,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.conversations = FakeConversationRepository(self._work)
         self.messages = FakeMessageRepository(self._work)
         self.read_states = FakeReadStateRepository(self._work)
+        self.revoked_tokens = FakeRevokedTokenRepository(self._work)
         return self
 
     async def __aexit__(
@@ -418,6 +443,14 @@ class RecordingPresenceNotifier(PresenceNotifier):
         self.events.append(event)
 
     async def typing_changed(self, event: TypingChanged) -> None:
+        self.events.append(event)
+
+
+class RecordingSessionNotifier(SessionNotifier):
+    def __init__(self) -> None:
+        self.events: list[SessionEnded] = []
+
+    async def session_ended(self, event: SessionEnded) -> None:
         self.events.append(event)
 
 

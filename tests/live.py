@@ -19,13 +19,24 @@ from service.settings import Settings
 from tests.schemas import receive_operations, send_operations, validate_ack, validate_event
 
 JWT_SECRET = "integration-test-secret-" + "s" * 32
+# Tests make many accounts, sockets and messages from one address in a few seconds;
+# the rate limit tests pass their own, tight, limits instead.
+GENEROUS_LIMITS: dict[str, Any] = {
+    "rate_auth": "10000/minute",
+    "rate_send": "10000/minute",
+    "rate_socket_events": "100000/minute",
+    "rate_handshakes": "10000/minute",
+    "max_connections_per_address": 100_000,
+}
 
 
 @asynccontextmanager
 async def live_server(database: Path, **overrides: Any) -> AsyncIterator[str]:
     """Serve create_app() with uvicorn on an ephemeral loopback port; yields the base URL."""
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{database}", jwt_secret=JWT_SECRET, **overrides
+        database_url=f"sqlite+aiosqlite:///{database}",
+        jwt_secret=JWT_SECRET,
+        **{**GENEROUS_LIMITS, **overrides},
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -113,6 +124,7 @@ class SocketUser:
     violations: list[str] = field(default_factory=list)
     joined: set[int] = field(default_factory=set)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, event: str, *args: Any) -> None:
         try:
@@ -130,6 +142,8 @@ class SocketUser:
     def _operation(self, event: str, data: Any) -> str:
         """The send operation this event must belong to, given the rooms of this socket."""
         candidates = send_operations(event)
+        if "sessionRoom" in candidates:  # every socket is in its token's room
+            return candidates["sessionRoom"]
         conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
         in_room = conversation_id in self.joined
         # An event declared on both channels reaches the room's other members through
@@ -184,6 +198,14 @@ class SocketUser:
                 f"no {event} within {seconds}s; violations: {self.violations}"
             ) from None
 
+    async def disconnected(self, seconds: float = 5) -> None:
+        """Wait until the server has disconnected this socket."""
+
+        try:
+            await asyncio.wait_for(self.gone.wait(), seconds)
+        except TimeoutError:
+            raise AssertionError(f"still connected after {seconds}s") from None
+
     def events(self, name: str | None = None) -> list[Received]:
         return [r for r in self.received if name is None or r.event == name]
 
@@ -195,6 +217,7 @@ async def connected(
     client = socketio.AsyncClient(reconnection=False)
     user = SocketUser(account, client, observation or Observation())
     client.on("*", user.record)
+    client.on("disconnect", lambda *_reason: user.gone.set())
     await client.connect(
         base_url, auth={"token": account.token}, transports=["websocket"], wait_timeout=5
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.live import JWT_SECRET
+from tests.live import GENEROUS_LIMITS, JWT_SECRET
 
 _LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 
@@ -29,6 +29,7 @@ def service_process(database_url: str, log: Path, **env: str) -> Iterator[str]:
         "CHAT_HOST": "127.0.0.1",
         "CHAT_PORT": "0",
         "CHAT_LOG_LEVEL": "INFO",
+        **{f"CHAT_{name.upper()}": str(value) for name, value in GENEROUS_LIMITS.items()},
         **env,
     }
     with log.open("w") as sink:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ class TokenCodec:
             "sub": str(user_id),
             "iss": self._issuer,
             "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(seconds=self._ttl)).timestamp()),
+            # Rounded up: a token never lives shorter than the expires_in it is sold with.
+            "exp": math.ceil((now + timedelta(seconds=self._ttl)).timestamp()),
             "jti": secrets.token_urlsafe(18),
         }
         return IssuedToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl)

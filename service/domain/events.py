@@ -86,3 +86,16 @@ class PresenceChanged:
     online: bool
     # The users who share a conversation with `user_id`: those told.
     audience: tuple[int, ...]
+
+
+class SessionEndReason(enum.StrEnum):
+    EXPIRED = "expired"
+    LOGGED_OUT = "logged_out"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """Every socket connected with the token must be told and disconnected."""
+
+    token_id: str
+    reason: SessionEndReason

@@ -13,6 +13,7 @@ from starlette.routing import Match
 from generated import models as dto
 from service.domain.errors import DomainError, InvalidInput
 from service.dto import field_errors
+from service.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ _STATUS = {
     "conflict": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
+    "rate_limited": 429,
     "internal_error": 500,
 }
 
@@ -71,7 +73,19 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = field_errors(exc.errors) if isinstance(exc, InvalidInput) else None
     log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
-    return problem(request, exc.code, exc.message, errors)
+    response = problem(request, exc.code, exc.message, errors)
+    if isinstance(exc, RateLimited):
+        response.headers.update(rate_limit_headers(exc))
+    return response
+
+
+def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
+    """Retry-After, and the policy in draft-ietf-httpapi-ratelimit-headers' fields."""
+    return {
+        "Retry-After": str(exc.retry_after),
+        "RateLimit-Policy": f'"{exc.policy}";q={exc.limit};w={exc.window}',
+        "RateLimit": f'"{exc.policy}";r=0;t={exc.retry_after}',
+    }
 
 
 async def on_http_problem(request: Request, exc: Exception) -> Response:

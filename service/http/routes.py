@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from generated import models as dto
 from service import dto as to_dto
+from service.auth.tokens import TokenClaims
 from service.domain.errors import Unauthorized
 from service.domain.model import ConversationKind
 from service.http.inputs import (
@@ -36,11 +37,15 @@ def _services(request: Request) -> Services:
     return services
 
 
-async def _caller(request: Request) -> int:
+async def _claims(request: Request) -> TokenClaims:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         raise Unauthorized("Missing or invalid bearer token.")
-    return (await _services(request).users.authenticate(token.strip())).user_id
+    return await _services(request).users.authenticate(token.strip())
+
+
+async def _caller(request: Request) -> int:
+    return (await _claims(request)).user_id
 
 
 def _json(model: BaseModel, status_code: int = 200) -> Response:
@@ -67,13 +72,20 @@ async def get_spec_document(request: Request) -> Response:
     return Response(path.read_bytes(), media_type="application/yaml")
 
 
+async def _limit_by_address(request: Request, policy: str) -> None:
+    address = request.client.host if request.client else "unknown"
+    await _services(request).limits.hit(policy, address)
+
+
 async def register(request: Request) -> Response:
+    await _limit_by_address(request, "auth")
     body = await _body(request, dto.RegisterRequest)
     user = await _services(request).users.register(body.username, body.password, body.display_name)
     return _json(to_dto.user(user), 201)
 
 
 async def login(request: Request) -> Response:
+    await _limit_by_address(request, "auth")
     body = await _body(request, dto.LoginRequest)
     result = await _services(request).users.login(body.username, body.password)
     return _json(
@@ -84,6 +96,11 @@ async def login(request: Request) -> Response:
             user=to_dto.user(result.user),
         )
     )
+
+
+async def logout(request: Request) -> Response:
+    await _services(request).sessions.logout(await _claims(request))
+    return Response(status_code=204)
 
 
 async def get_me(request: Request) -> Response:
@@ -203,6 +220,7 @@ async def list_messages(request: Request) -> Response:
 
 async def send_message(request: Request) -> Response:
     caller = await _caller(request)
+    await _services(request).limits.hit("send", caller)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.SendMessageRequest)
     sent = await _services(request).messages.send(
@@ -231,6 +249,7 @@ def routes() -> list[Route]:
         Route("/specs/{document}", get_spec_document, methods=["GET"]),
         Route("/auth/register", register, methods=["POST"]),
         Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
         Route("/me", get_me, methods=["GET"]),
         Route("/presence", get_presence, methods=["GET"]),
         Route("/me/unread", get_unread_summary, methods=["GET"]),

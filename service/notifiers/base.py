@@ -12,6 +12,7 @@ from service.domain.events import (
     MessagesDelivered,
     MessagesRead,
     PresenceChanged,
+    SessionEnded,
     TypingChanged,
     UnreadCountUpdated,
 )
@@ -63,3 +64,11 @@ class PresenceNotifier(ABC):
     @abstractmethod
     async def typing_changed(self, event: TypingChanged) -> None:
         """A participant started or stopped typing; everyone else in the room is told."""
+
+
+class SessionNotifier(ABC):
+    """Ends the sessions of sockets, on whichever process holds them."""
+
+    @abstractmethod
+    async def session_ended(self, event: SessionEnded) -> None:
+        """Tell every socket of `event.token_id` why, then disconnect it."""

@@ -9,3 +9,7 @@ def user(user_id: int) -> str:
 
 def conversation(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
+
+
+def session(token_id: str) -> str:
+    return f"session:{token_id}"

@@ -18,16 +18,25 @@ from service.domain.events import (
     MessagesRead,
     PresenceChanged,
     RemovalReason,
+    SessionEnded,
     TypingChanged,
     UnreadCountUpdated,
 )
 from service.notifiers import rooms
-from service.notifiers.base import ConversationNotifier, MessageNotifier, PresenceNotifier
+from service.notifiers.base import (
+    ConversationNotifier,
+    MessageNotifier,
+    PresenceNotifier,
+    SessionNotifier,
+)
 from service.presence.store import PresenceStore
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/"
+# The client manager disconnects the recipients of this event once it is sent
+# (service/realtime/fanout.py), on every process.
+SESSION_ENDED = "session_ended"
 
 
 class SocketIOEmitter:
@@ -155,3 +164,12 @@ class SocketIOPresenceNotifier(PresenceNotifier):
         await self._emitter.emit(
             "typing", payload, rooms.conversation(event.conversation_id), skip_user=event.user_id
         )
+
+
+class SocketIOSessionNotifier(SessionNotifier):
+    def __init__(self, emitter: SocketIOEmitter) -> None:
+        self._emitter = emitter
+
+    async def session_ended(self, event: SessionEnded) -> None:
+        payload = generated.SessionEndedEvent(reason=generated.SessionEndReason(event.reason.value))
+        await self._emitter.emit(SESSION_ENDED, payload, rooms.session(event.token_id))

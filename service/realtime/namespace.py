@@ -57,19 +57,30 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "leave_conversation": self._leave_conversation,
             "typing": self._typing,
             "mark_delivered": self._mark_delivered,
+            "refresh_token": self._refresh_token,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            user_id = (await self.services.users.authenticate(token)).user_id
+            claims = await self.services.users.authenticate(token)
         except Unauthorized as exc:
             log.info("refused socket %s: %s", sid, exc.message)
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, dto.ConnectErrorData(code=dto.ErrorCode.unauthorized).model_dump()
             ) from exc
-        await self.save_session(sid, {"user_id": user_id})
+        user_id = claims.user_id
+        cap = self.services.settings.max_sockets_per_user
+        if not await self.services.presence.has_room_for(user_id, cap):
+            log.info("refused socket %s: user %s holds %s sockets", sid, user_id, cap)
+            raise socketio.exceptions.ConnectionRefusedError(
+                f"At most {cap} connections per user.",
+                dto.ConnectErrorData(code=dto.ErrorCode.rate_limited).model_dump(),
+            )
+        await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
         await self.enter_room(sid, rooms.user(user_id))
+        await self.enter_room(sid, rooms.session(claims.token_id))
+        self.services.sessions.opened(claims)
         try:
             await self.services.presence.connected(user_id, sid)
         except Exception:
@@ -79,6 +90,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_disconnect(self, sid: str, *_reason: Any) -> None:
         try:
             session = await self.get_session(sid)
+            self.services.sessions.closed(session["token_id"])
             await self.services.presence.disconnected(int(session["user_id"]), sid)
         except Exception:
             log.exception("recording the departure of socket %s failed", sid)
@@ -88,25 +100,19 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # that name into a Refusal.
         if event in ("connect", "disconnect"):
             return await super().trigger_event(event, *args)
-        if isinstance(event, Refusal):
-            log.info("refused a frame from %s: %s", args[0] if args else None, event.message)
-            error = InvalidInput(event.message, (InputError(event.location, event.message),))
-            return ack_error(error).model_dump(mode="json", exclude_none=True)
-        handler = self._client_events.get(event) if isinstance(event, str) else None
-        if handler is None:
-            log.info("unknown event %r from %s", event, args[0] if args else None)
-            return ack_error(DomainError(f"Unknown event {str(event)[:64]!r}.")).model_dump(
-                mode="json", exclude_none=True
-            )
         sid = args[0]
+        name = event.message if isinstance(event, Refusal) else str(event)[:64]
         try:
             session = await self.get_session(sid)
-            return await handler(sid, int(session["user_id"]), args[1:])
+            user_id = int(session["user_id"])
+            # Every frame counts, refused ones too: junk costs as much as events.
+            await self.services.limits.hit("socket_events", user_id)
+            return await self._handle(event, sid, user_id, args[1:])
         except DomainError as exc:
-            log.info("refused %s from %s: %s %s", event, sid, exc.code, exc.message)
+            log.info("refused %s from %s: %s %s", name, sid, exc.code, exc.message)
             return ack_error(exc).model_dump(mode="json", exclude_none=True)
         except Exception:
-            log.exception("%s from %s failed", event, sid)
+            log.exception("%s from %s failed", name, sid)
             failure = dto.AckError(
                 ok=False,
                 error=dto.AckErrorDetail(
@@ -114,6 +120,16 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 ),
             )
             return failure.model_dump(mode="json", exclude_none=True)
+
+    async def _handle(
+        self, event: Any, sid: str, user_id: int, args: tuple[Any, ...]
+    ) -> dict[str, Any]:
+        if isinstance(event, Refusal):
+            raise InvalidInput(event.message, (InputError(event.location, event.message),))
+        handler = self._client_events.get(event) if isinstance(event, str) else None
+        if handler is None:
+            raise DomainError(f"Unknown event {str(event)[:64]!r}.")
+        return await handler(sid, user_id, args)
 
     async def _join_conversation(
         self, sid: str, user_id: int, args: tuple[Any, ...]
@@ -149,4 +165,19 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         cid = request.conversation_id
         watermark = await self.services.messages.mark_delivered(user_id, cid, request.message_id)
         ack = dto.DeliveryAck(ok=True, conversation_id=cid, last_delivered_message_id=watermark)
+        return ack.model_dump(mode="json")
+
+    async def _refresh_token(self, sid: str, user_id: int, args: tuple[Any, ...]) -> dict[str, Any]:
+        request = _payload(args, dto.RefreshTokenRequest)
+        claims = await self.services.sessions.refresh(user_id, request.token)
+        async with self.session(sid) as session:
+            previous = session["token_id"]
+            session["token_id"] = claims.token_id
+        if previous != claims.token_id:
+            # The socket now lives and dies with the new token, not the old one.
+            await self.enter_room(sid, rooms.session(claims.token_id))
+            await self.leave_room(sid, rooms.session(previous))
+            self.services.sessions.opened(claims)
+            self.services.sessions.closed(previous)
+        ack = dto.SessionAck(ok=True, expires_in_seconds=self.services.sessions.expires_in(claims))
         return ack.model_dump(mode="json")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.ratelimit import RateLimiter
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
 from service.services.presence import PresenceService
+from service.services.sessions import SessionService
 from service.services.typing import TypingService
 from service.services.users import UserService
 from service.settings import Settings
@@ -20,3 +22,5 @@ class Services:
     messages: MessageService
     presence: PresenceService
     typing: TypingService
+    sessions: SessionService
+    limits: RateLimiter

@@ -35,6 +35,10 @@ class PresenceService:
         if await self._store.remove(user_id, sid):
             await self._announce(user_id, online=False)
 
+    async def has_room_for(self, user_id: int, cap: int) -> bool:
+        """Whether the user holds fewer than `cap` sockets, on every process together."""
+        return len(await self._store.sids(user_id)) < cap
+
     async def online_contacts(self, user_id: int) -> list[int]:
         async with self._uow_factory() as uow:
             contacts = await uow.conversations.contacts(user_id)

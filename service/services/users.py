@@ -59,6 +59,8 @@ class UserService:
         async with self._uow_factory() as uow:
             if await uow.users.get(claims.user_id) is None:
                 raise Unauthorized("The token's user no longer exists.")
+            if await uow.revoked_tokens.is_revoked(claims.token_id):
+                raise Unauthorized("The token was revoked by logging out.")
         return claims
 
     async def get(self, user_id: int) -> User:

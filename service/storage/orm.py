@@ -108,3 +108,12 @@ class MessageRow(Base):
     body: Mapped[str] = mapped_column(Text)
     client_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RevokedTokenRow(Base):
+    """A token logged out before it expired; kept until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

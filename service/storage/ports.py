@@ -199,6 +199,20 @@ class ReadStateRepository(ABC):
         """Each user's unread count over all their conversations."""
 
 
+class RevokedTokenRepository(ABC):
+    @abstractmethod
+    async def add(self, token_id: str, expires_at: datetime) -> None:
+        """Revoke a token until it expires; revoking it again changes nothing."""
+
+    @abstractmethod
+    async def is_revoked(self, token_id: str) -> bool:
+        """Whether the token was revoked."""
+
+    @abstractmethod
+    async def purge(self, expired_before: datetime) -> None:
+        """Forget revocations of tokens that expired before the time given."""
+
+
 class UnitOfWork(ABC):
     """One transaction over all repositories. Leaving without `commit` rolls back."""
 
@@ -206,6 +220,7 @@ class UnitOfWork(ABC):
     conversations: ConversationRepository
     messages: MessageRepository
     read_states: ReadStateRepository
+    revoked_tokens: RevokedTokenRepository
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -19,11 +19,18 @@ from service.domain.model import (
     User,
     UserRef,
 )
-from service.storage.orm import ConversationRow, MessageRow, ParticipantRow, UserRow
+from service.storage.orm import (
+    ConversationRow,
+    MessageRow,
+    ParticipantRow,
+    RevokedTokenRow,
+    UserRow,
+)
 from service.storage.ports import (
     ConversationRepository,
     MessageRepository,
     ReadStateRepository,
+    RevokedTokenRepository,
     UserRepository,
 )
 
@@ -481,3 +488,24 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
         )
         totals.update(found.all())
         return totals
+
+
+class SqlAlchemyRevokedTokenRepository(RevokedTokenRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token_id: str, expires_at: datetime) -> None:
+        if not await self.is_revoked(token_id):
+            self.session.add(RevokedTokenRow(token_id=token_id, expires_at=expires_at))
+            await self.session.flush()
+
+    async def is_revoked(self, token_id: str) -> bool:
+        found = await self.session.scalar(
+            select(literal(1)).where(RevokedTokenRow.token_id == token_id)
+        )
+        return found is not None
+
+    async def purge(self, expired_before: datetime) -> None:
+        await self.session.execute(
+            delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < expired_before)
+        )

@@ -14,6 +14,7 @@ from service.storage.repositories import (
     SqlAlchemyConversationRepository,
     SqlAlchemyMessageRepository,
     SqlAlchemyReadStateRepository,
+    SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
 
@@ -32,6 +33,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.conversations = SqlAlchemyConversationRepository(session)
         self.messages = SqlAlchemyMessageRepository(session)
         self.read_states = SqlAlchemyReadStateRepository(session)
+        self.revoked_tokens = SqlAlchemyRevokedTokenRepository(session)
         return self
 
     async def __aexit__(

@@ -97,6 +97,15 @@ async def test_every_declared_operation_and_message_is_observed(
             await user.barrier()
         assert b.events("typing") == [], "the typist's own sockets are skipped"
 
+        # Alice renews her socket's token, then logs out with it: the session ends.
+        login = {"username": "alice", "password": "alice-password"}
+        renewed = (await http.post("/auth/login", json=login)).json()["access_token"]
+        assert (await a.call("refresh_token", {"token": renewed}))["ok"] is True
+        logout = await http.post("/auth/logout", headers={"Authorization": f"Bearer {renewed}"})
+        assert logout.status_code == 204
+        await a.wait_for("session_ended")
+        await a.disconnected()
+
     messages, operations = _declared()
     assert seen.messages == messages
     assert seen.operations == operations

@@ -37,13 +37,14 @@ JOURNEY = {
 }
 
 
-def _token(base_url: str) -> str:
+def _tokens(base_url: str) -> tuple[str, str]:
+    """Two tokens of the fuzzing account: one for every operation, one for logout to revoke."""
     account = {"username": "fuzzer", "password": "fuzzer-password", "display_name": "Fuzzer"}
+    credentials = {k: account[k] for k in ("username", "password")}
     with httpx.Client(base_url=base_url, timeout=10) as http:
         assert http.post("/auth/register", json=account).status_code == 201
-        login = http.post("/auth/login", json={k: account[k] for k in ("username", "password")})
-    token: str = login.json()["access_token"]
-    return token
+        tokens = [http.post("/auth/login", json=credentials).json()["access_token"] for _ in "ab"]
+    return tokens[0], tokens[1]
 
 
 def _applied_transitions(events: Path) -> set[str]:
@@ -63,6 +64,7 @@ def test_the_http_api_keeps_openapi_yaml(database_url: str, tmp_path: Path) -> N
     asyncio.run(wipe(database_url))
     events = tmp_path / "schemathesis.ndjson"
     with service_process(database_url, tmp_path / "service.log") as base_url:
+        token, logout_token = _tokens(base_url)
         run = subprocess.run(
             [
                 str(SCHEMATHESIS),
@@ -72,8 +74,6 @@ def test_the_http_api_keeps_openapi_yaml(database_url: str, tmp_path: Path) -> N
                 str(SPECS / "openapi.yaml"),
                 "--url",
                 base_url,
-                "--header",
-                f"Authorization: Bearer {_token(base_url)}",
                 "--seed",
                 SEED,
                 "--no-color",
@@ -86,6 +86,9 @@ def test_the_http_api_keeps_openapi_yaml(database_url: str, tmp_path: Path) -> N
             text=True,
             timeout=400,
             check=False,
+            # schemathesis.toml gives logout its own token, so revoking it leaves the
+            # token of every other operation alone.
+            env={**os.environ, "CHAT_FUZZ_TOKEN": token, "CHAT_FUZZ_LOGOUT_TOKEN": logout_token},
         )
     report = run.stdout[-8000:] + run.stderr[-2000:]
     assert run.returncode == 0, report

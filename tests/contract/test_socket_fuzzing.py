@@ -66,6 +66,9 @@ def _wrong_type(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 def _out_of_range(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     schema = _resolved(schema)
+    if schema.get("type") == "string" and "maxLength" in schema:
+        too_long = st.just("x" * (schema["maxLength"] + 1))
+        return too_long | st.just("") if schema.get("minLength", 0) > 0 else too_long
     if schema.get("type") != "integer":
         return _wrong_type(schema)
     options: list[st.SearchStrategy[Any]] = [st.floats(allow_nan=True).filter(_not_integral)]
@@ -86,6 +89,11 @@ def _valid_object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
         prop = _resolved(prop)
         if "enum" in prop:
             fields[name] = st.sampled_from(prop["enum"])
+            continue
+        if prop["type"] == "string":
+            assert "pattern" not in prop, "extend _valid_object for patterns"
+            size = min(prop.get("maxLength", 64), 64)
+            fields[name] = st.text(min_size=prop.get("minLength", 0), max_size=size)
             continue
         assert prop["type"] == "integer", "extend _valid_object for new property types"
         whole = st.integers(prop.get("minimum", -(2**53)), prop.get("maximum", 2**53))
@@ -224,6 +232,9 @@ def test_schema_valid_payloads_are_never_refused_as_malformed(target: Target, ev
         if error["code"] == "validation_error":
             # Well-formed, but a message id that names no message of the conversation.
             assert [e["location"] for e in error["errors"]] == ["payload.message_id"], ack
+        elif event == "refresh_token":
+            # A token string that is not a valid token of this user.
+            assert error["code"] == "unauthorized", (payload, ack)
         else:
             # A conversation the user is not in, or whose room this socket did not join.
             assert error["code"] == "not_found", (payload, ack)

@@ -8,7 +8,9 @@ import json
 import httpx
 import pytest
 
-from tests.live import create_group, register
+from service.auth.tokens import TokenCodec
+from service.services.clock import utc_now
+from tests.live import JWT_SECRET, create_group, refusal, register
 from tests.raw_socket import RawSocket, raw_socket
 from tests.schemas import validate_ack
 
@@ -112,3 +114,11 @@ async def test_binary_attachments_are_refused_and_never_buffered(
         # The frames after them are read as packets again, not swallowed as attachments.
         await _still_works(socket, cid)
         _refused(await socket.call(3, "leave_conversation", {"conversation_id": "1"}))
+
+
+async def test_a_token_of_a_user_that_does_not_exist_cannot_connect(base_url: str) -> None:
+    ghost = TokenCodec(JWT_SECRET, 60, utc_now).issue(424242).token
+
+    refused = await refusal(base_url, {"token": ghost})
+
+    assert refused["data"] == {"code": "unauthorized"}

@@ -101,3 +101,9 @@ async def _scenario(url_a: str, url_b: str) -> None:
                 assert online == {"user_id": bob.id, "online": True}
             offline = await alice_b.wait_for("user_offline")
             assert offline == {"user_id": bob.id, "online": False}
+
+        # Alice logs out through B: her socket on A is told, and disconnected.
+        async with connected(url_a, alice) as alice_a:
+            assert (await on_b.post("/auth/logout", headers=alice.headers)).status_code == 204
+            assert await alice_a.wait_for("session_ended") == {"reason": "logged_out"}
+            await alice_a.disconnected()

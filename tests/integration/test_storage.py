@@ -28,6 +28,7 @@ from tests.fakes import (
     RecordingConversationNotifier,
     RecordingMessageNotifier,
     RecordingPresenceNotifier,
+    RecordingSessionNotifier,
 )
 
 
@@ -50,6 +51,7 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
         conversation_notifier=RecordingConversationNotifier(),
         message_notifier=messages,
         presence_notifier=RecordingPresenceNotifier(),
+        session_notifier=RecordingSessionNotifier(),
         presence_store=InProcessPresenceStore(),
     )
     try:

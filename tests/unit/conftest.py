@@ -14,6 +14,7 @@ from tests.fakes import (
     RecordingConversationNotifier,
     RecordingMessageNotifier,
     RecordingPresenceNotifier,
+    RecordingSessionNotifier,
     Store,
     TickingClock,
 )
@@ -26,6 +27,7 @@ class World:
     conversation_events: RecordingConversationNotifier
     message_events: RecordingMessageNotifier
     presence_events: RecordingPresenceNotifier
+    session_events: RecordingSessionNotifier
     clock: TickingClock
     failing_commits: list[bool]
 
@@ -46,6 +48,7 @@ def world() -> World:
     conversations = RecordingConversationNotifier()
     messages = RecordingMessageNotifier()
     presence = RecordingPresenceNotifier()
+    sessions = RecordingSessionNotifier()
     failing: list[bool] = [False]
     services = bootstrap(
         settings=Settings(jwt_secret="unit-test-secret-" + "x" * 32),
@@ -53,7 +56,8 @@ def world() -> World:
         conversation_notifier=conversations,
         message_notifier=messages,
         presence_notifier=presence,
+        session_notifier=sessions,
         presence_store=InProcessPresenceStore(),
         clock=clock,
     )
-    return World(store, services, conversations, messages, presence, clock, failing)
+    return World(store, services, conversations, messages, presence, sessions, clock, failing)

@@ -44,7 +44,9 @@ def test_token_expires_by_the_service_clock_not_the_wall_clock() -> None:
     token = codec.issue(7).token
 
     assert codec.verify(token).expires_at == datetime(1999, 1, 1, 0, 1, 1, tzinfo=UTC)
-    clock.now += timedelta(seconds=58)
+    clock.now += timedelta(seconds=57)
+    assert codec.verify(token).user_id == 7
+    clock.now += timedelta(seconds=1)
     with pytest.raises(Unauthorized, match="expired"):
         codec.verify(token)
 

@@ -1,0 +1,115 @@
+"""New Socket.IO connections per client address, bounded before Engine.IO sees them.
+
+Each Engine.IO session costs memory for as long as its client keeps it alive, whether
+or not the client ever authenticates, so one address could otherwise hold thousands of
+idle sessions. Two bounds: how many new sessions an address may open per minute (a
+rate), and how many it may hold open at once (a cap). For the cap, the session id of
+each handshake is read from its answer, and a session counts while Engine.IO still
+holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.domain.errors import DomainError
+from service.http.problems import problem, rate_limit_headers
+from service.ratelimit import RateLimited, RateLimiter
+
+log = logging.getLogger(__name__)
+
+SOCKET_IO_PATH = "/socket.io/"
+
+
+class TooManyConnections(DomainError):
+    code = "rate_limited"
+
+
+class HandshakeLimit:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: RateLimiter,
+        cap: int,
+        is_open: Callable[[str], bool],
+    ) -> None:
+        self.app = app
+        self.limits = limits
+        self.cap = cap
+        self.is_open = is_open  # whether Engine.IO still holds the session
+        self.sessions: dict[str, set[str]] = {}  # client address -> session ids
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not _opens_a_session(scope):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        try:
+            self._check_cap(address)
+            await self.limits.hit("handshakes", address)
+        except (RateLimited, TooManyConnections) as exc:
+            log.info("refused a Socket.IO handshake from %s: %s", address, exc.message)
+            await _refuse(exc, scope, receive, send)
+            return
+
+        async def noting_the_session(message: Message) -> None:
+            sid = _session_id(message)
+            if sid is not None:
+                self.sessions.setdefault(address, set()).add(sid)
+            await send(message)
+
+        await self.app(scope, receive, noting_the_session)
+
+    def _check_cap(self, address: str) -> None:
+        held = self.sessions.get(address)
+        if held is None:
+            return
+        held.intersection_update({sid for sid in held if self.is_open(sid)})
+        if not held:
+            del self.sessions[address]
+        elif len(held) >= self.cap:
+            raise TooManyConnections(f"At most {self.cap} open connections per address.")
+
+
+def _opens_a_session(scope: Scope) -> bool:
+    if not str(scope.get("path", "")).startswith(SOCKET_IO_PATH):
+        return False
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return "sid" not in query  # requests of an open session carry its sid
+
+
+def _session_id(message: Message) -> str | None:
+    """The sid of Engine.IO's open packet `0{"sid": ...}`, if `message` carries it."""
+    if message["type"] == "http.response.body":
+        raw: bytes | str | None = message.get("body")
+    elif message["type"] == "websocket.send":
+        raw = message.get("text")
+    else:
+        return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if not text or not text.startswith("0{"):
+        return None
+    try:
+        sid = json.loads(text[1:].split("\x1e", 1)[0]).get("sid")
+    except (ValueError, AttributeError):
+        return None
+    return sid if isinstance(sid, str) else None
+
+
+async def _refuse(exc: DomainError, scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    response = problem(Request(scope), exc.code, exc.message)
+    if isinstance(exc, RateLimited):
+        response.headers.update(rate_limit_headers(exc))
+    else:
+        response.headers["Retry-After"] = "60"
+    await response(scope, receive, send)
