@@ -63,9 +63,12 @@ def create_app(settings: Settings) -> ASGIApp:
         cors_allowed_origins=cors,
         max_http_buffer_size=settings.max_body_bytes,
         serializer=ContractPacket,
+        ping_interval=settings.ping_interval_seconds,
+        ping_timeout=settings.ping_timeout_seconds,
     )
     limit_polling_batches(sio.eio)
     manager.disconnecting_events = frozenset({SESSION_ENDED})
+    manager.max_queued = settings.max_queued_packets
     emitter = SocketIOEmitter(sio, presence)
     services = bootstrap(
         settings=settings,

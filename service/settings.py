@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     max_sockets_per_user: Annotated[int, Field(ge=1, le=1000)] = 16
     # Open Socket.IO connections per client address; offices behind one NAT need room.
     max_connections_per_address: Annotated[int, Field(ge=1, le=1_000_000)] = 256
+    # Engine.IO heartbeat: a socket that answers no ping within the timeout is closed.
+    ping_interval_seconds: Annotated[float, Field(gt=0, le=300)] = 25.0
+    ping_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 20.0
+    # Packets waiting for one socket before it counts as too slow and is closed.
+    max_queued_packets: Annotated[int, Field(ge=16, le=1_000_000)] = 1000
     # A client must send a request's headers within this many seconds (slowloris).
     header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
 

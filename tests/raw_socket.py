@@ -54,6 +54,11 @@ class RawSocket:
                     found.append(args[0] if args else None)
         return found
 
+    async def pump(self) -> None:
+        """Read (and answer pings) until cancelled: a live client that sends nothing."""
+        while True:
+            await self._read()
+
     async def _read(self) -> None:
         frame = await self.websocket.recv()
         if frame == "2":  # Engine.IO ping
@@ -63,9 +68,11 @@ class RawSocket:
 
 
 @asynccontextmanager
-async def raw_socket(base_url: str, token: str) -> AsyncIterator[RawSocket]:
+async def raw_socket(
+    base_url: str, token: str, close_timeout: float = 10
+) -> AsyncIterator[RawSocket]:
     url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
-    async with connect(url, max_size=None) as websocket:
+    async with connect(url, max_size=None, close_timeout=close_timeout) as websocket:
         opened = await asyncio.wait_for(websocket.recv(), 5)
         assert str(opened).startswith("0{"), opened
         await websocket.send("40" + json.dumps({"token": token}))

@@ -1,13 +1,21 @@
-"""A Socket.IO client manager whose room emits send without a task per recipient."""
+"""A Socket.IO client manager whose room emits send without a task per recipient,
+never stall on one slow socket, and never close a socket inside the broadcast."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import socketio
+from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from socketio import packet
+
+log = logging.getLogger(__name__)
+
+# Packets a socket may have waiting to be written before it counts as too slow.
+DEFAULT_MAX_QUEUED = 1000
 
 
 class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
@@ -17,12 +25,15 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     (its own writer task does the network write), so sending in a loop is enough.
     Emits with a callback keep the library's path.
 
-    An event in `disconnecting_events` ends its recipients' connections: each process
-    that delivers it disconnects its own recipients, after the fan-out, in a task of
-    its own, so no disconnect (and its handlers) ever runs inside a broadcast.
+    As Centrifuge does, each socket's queue is bounded: a socket with more than
+    `max_queued` packets waiting cannot keep up, gets nothing more, and is closed.
+    Closing (slow sockets, and the recipients of `disconnecting_events`, whose sockets
+    this ends on every process) happens after the fan-out, in a task of its own, so no
+    disconnect and none of its handlers ever runs inside a broadcast.
     """
 
     disconnecting_events: frozenset[str] = frozenset()
+    max_queued: int = DEFAULT_MAX_QUEUED
     _closing: set[asyncio.Task[None]] | None = None
 
     async def emit(
@@ -55,23 +66,49 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             for sid, eio_sid in self.get_participants(namespace, to or room)
             if sid not in skip
         ]
-        for _sid, eio_sid in recipients:
-            for frame in frames:
-                await self.server._send_eio_packet(eio_sid, frame)
+        too_slow = [
+            eio_sid for _, eio_sid in recipients if not await self._deliver(eio_sid, frames)
+        ]
+        if too_slow:
+            log.warning("closing %d sockets that cannot keep up", len(too_slow))
+            self._later(self._close_connections(too_slow))
         if event in self.disconnecting_events and recipients:
-            self._close_later([sid for sid, _ in recipients], namespace)
+            self._later(self._disconnect([sid for sid, _ in recipients], namespace))
 
-    def _close_later(self, sids: list[str], namespace: str) -> None:
+    async def _deliver(self, eio_sid: str, frames: list[eio_packet.Packet]) -> bool:
+        """Queue the frames on one socket; False when the socket is too far behind."""
+        eio = self.server.eio
+        socket = eio.sockets.get(eio_sid)
+        if socket is None or socket.closed:
+            return True  # gone already: its disconnect is on its way
+        if socket.queue.qsize() >= self.max_queued:
+            return False
+        try:
+            for frame in frames:
+                await eio.send_packet(eio_sid, frame)
+        except eio_exceptions.EngineIOError:
+            pass  # closed meanwhile: one socket's failure is not the broadcast's
+        return True
+
+    def _later(self, work: Any) -> None:
         if self._closing is None:
             self._closing = set()
-        task = asyncio.get_running_loop().create_task(self._close(sids, namespace))
+        task = asyncio.get_running_loop().create_task(work)
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    async def _close(self, sids: list[str], namespace: str) -> None:
+    async def _disconnect(self, sids: list[str], namespace: str) -> None:
         for sid in sids:
             # Local sockets only: every process closes its own recipients.
             await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+    async def _close_connections(self, eio_sids: list[str]) -> None:
+        eio = self.server.eio
+        for eio_sid in eio_sids:
+            socket = eio.sockets.get(eio_sid)
+            if socket is not None:
+                # Without waiting for its queue to drain: it is too slow to drain.
+                await socket.close(wait=False, abort=True, reason=eio.reason.SERVER_DISCONNECT)
 
 
 class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]

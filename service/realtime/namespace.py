@@ -7,9 +7,10 @@ acknowledgement: a success DTO, or `AckError`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import socketio
@@ -52,6 +53,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(self, namespace: str, services: Services) -> None:
         super().__init__(namespace)
         self.services = services
+        # The loop keeps only weak references to tasks.
+        self._presence_work: set[asyncio.Task[None]] = set()
+        self._arrivals: dict[str, asyncio.Task[None]] = {}
         self._client_events: dict[str, Handler] = {
             "join_conversation": self._join_conversation,
             "leave_conversation": self._leave_conversation,
@@ -81,17 +85,44 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.enter_room(sid, rooms.user(user_id))
         await self.enter_room(sid, rooms.session(claims.token_id))
         self.services.sessions.opened(claims)
+        # After the handler: the socket is in its rooms from here, and an event emitted
+        # to them while this handler awaited would reach the client before its connect
+        # acknowledgement. Announcing presence later keeps the protocol's order.
+        self._arrivals[sid] = self._later(self._arrived(user_id, sid))
+
+    async def on_disconnect(self, sid: str, *_reason: Any) -> None:
+        # Engine.IO may close a socket from inside a broadcast (a send finds its ping
+        # timed out): the departure's own emits then run later, in a task, instead of
+        # nesting one broadcast in another for every dead socket it meets.
+        try:
+            session = await self.get_session(sid)
+        except Exception:
+            log.exception("reading the session of departing socket %s failed", sid)
+            return
+        self.services.sessions.closed(session["token_id"])
+        arrival = self._arrivals.pop(sid, None)
+        self._later(self._departed(int(session["user_id"]), sid, arrival))
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._presence_work.add(task)
+        task.add_done_callback(self._presence_work.discard)
+        return task
+
+    async def _arrived(self, user_id: int, sid: str) -> None:
         try:
             await self.services.presence.connected(user_id, sid)
         except Exception:
             # Presence is a nicety; the socket works without it.
             log.exception("recording the presence of socket %s failed", sid)
+        finally:
+            self._arrivals.pop(sid, None)
 
-    async def on_disconnect(self, sid: str, *_reason: Any) -> None:
+    async def _departed(self, user_id: int, sid: str, arrival: asyncio.Task[None] | None) -> None:
+        if arrival is not None:
+            await arrival  # never forget a socket before it was recorded (it logs its errors)
         try:
-            session = await self.get_session(sid)
-            self.services.sessions.closed(session["token_id"])
-            await self.services.presence.disconnected(int(session["user_id"]), sid)
+            await self.services.presence.disconnected(user_id, sid)
         except Exception:
             log.exception("recording the departure of socket %s failed", sid)
 

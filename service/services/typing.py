@@ -20,6 +20,8 @@ class TypingService:
         self._notifier = notifier
         self.ttl_seconds = ttl_seconds
         self._expiries: dict[tuple[int, int], asyncio.TimerHandle] = {}
+        # The loop keeps only weak references to tasks: these keep the `stop`s alive.
+        self._stopping: set[asyncio.Task[None]] = set()
 
     async def update(self, user_id: int, conversation_id: int, state: TypingState) -> int:
         """Record a start (renewing it) or a stop; the seconds a start lasts."""
@@ -38,8 +40,10 @@ class TypingService:
 
     def _expire(self, key: tuple[int, int]) -> None:
         self._expiries.pop(key, None)
-        # Kept by the loop until done; a failed emit is logged by the notifier.
-        asyncio.get_running_loop().create_task(self._notify(key, TypingState.STOP))
+        # A failed emit is logged by the notifier.
+        task = asyncio.get_running_loop().create_task(self._notify(key, TypingState.STOP))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     async def _notify(self, key: tuple[int, int], state: TypingState) -> None:
         conversation_id, user_id = key

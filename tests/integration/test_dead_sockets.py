@@ -1,0 +1,121 @@
+"""Dead sockets met by broadcasts: closed after them, never inside them (no cascade)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.auth.tokens import TokenCodec
+from service.services.clock import utc_now
+from tests.live import JWT_SECRET, Account, connected, create_group, live_server, register
+from tests.raw_socket import raw_socket
+
+DEAD, LIVE = 300, 5
+
+
+def _many_users(database: Path, count: int) -> list[Account]:
+    """Accounts written straight to the database: hashing 300 passwords would take long."""
+    codec = TokenCodec(JWT_SECRET, 3600, utc_now)
+    with sqlite3.connect(database) as db:
+        first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM users").fetchone()[0]
+        db.executemany(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at)"
+            " VALUES (?, ?, ?, 'unusable', '2026-01-01 00:00:00')",
+            [(first + n, f"many{n}", f"Many {n}") for n in range(count)],
+        )
+    return [Account(first + n, f"many{n}", codec.issue(first + n).token) for n in range(count)]
+
+
+async def test_a_broadcast_that_meets_dead_sockets_finishes_and_they_are_closed_after(
+    database: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    heartbeat = {"ping_interval_seconds": 0.5, "ping_timeout_seconds": 2}
+    async with (
+        live_server(database, **heartbeat) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+        AsyncExitStack() as stack,
+    ):
+        owner = await register(http, "owner")
+        users = [owner, *_many_users(database, DEAD + LIVE - 1)]
+        others = [u.id for u in users[1:]]
+        group = {"kind": "group", "title": "Big", "participant_ids": others[:200]}
+        cid = (await http.post("/conversations", headers=owner.headers, json=group)).json()["id"]
+        more = {"user_ids": others[200:]}
+        added = await http.post(
+            f"/conversations/{cid}/participants", headers=owner.headers, json=more
+        )
+        assert added.status_code == 200, added.text
+        live = [await stack.enter_async_context(connected(url, u)) for u in users[:LIVE]]
+        for socket in live:
+            assert (await socket.join(cid))["ok"] is True
+        pumps = []
+        for n, user in enumerate(users[LIVE:]):
+            dead = await stack.enter_async_context(raw_socket(url, user.token, close_timeout=0))
+            assert (await dead.call(n + 1, "join_conversation", {"conversation_id": cid}))["ok"]
+            pumps.append(asyncio.create_task(dead.pump()))
+        # Now they go silent: no pong, so Engine.IO times them out, from its sweep or
+        # from a send, each a departure that tells all its contacts, dead ones included.
+        for pump in pumps:
+            pump.cancel()
+        await asyncio.gather(*pumps, return_exceptions=True)
+
+        async def only_the_live_are_online() -> None:
+            while True:
+                online = (await http.get("/presence", headers=owner.headers)).json()
+                if online["online_user_ids"] == [u.id for u in users[1:LIVE]]:
+                    return
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(only_the_live_are_online(), 30)
+        sent = await http.post(
+            f"/conversations/{cid}/messages", headers=owner.headers, json={"body": "still here"}
+        )
+        for socket in live:
+            assert (await socket.wait_for("message_created"))["id"] == sent.json()["id"]
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_socket_that_stops_reading_is_closed_and_stalls_no_one(database: Path) -> None:
+    async with (
+        live_server(database, max_queued_packets=16) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        alice, bob, carol = [await register(http, n) for n in ("alice", "bob", "carol")]
+        cid = await create_group(http, alice, bob, carol)
+        # Bob's client long-polls, and then stops: what the server sends him waits in
+        # his socket's queue, as it would for a client on a link too slow to keep up.
+        handshake = {"EIO": "4", "transport": "polling"}
+        opened = (await http.get("/socket.io/", params=handshake)).text
+        session = {**handshake, "sid": json.loads(opened[1:])["sid"]}
+        await http.post(
+            "/socket.io/", params=session, content="40" + json.dumps({"token": bob.token})
+        )
+        assert (await http.get("/socket.io/", params=session)).text.startswith("40{")
+        join = json.dumps(["join_conversation", {"conversation_id": cid}])
+        await http.post("/socket.io/", params=session, content="420" + join)
+        async with connected(url, carol) as live:
+            assert (await live.join(cid))["ok"] is True
+
+            async def bob_online() -> bool:
+                response = await http.get("/presence", headers=carol.headers)
+                return bob.id in response.json()["online_user_ids"]
+
+            sent = 0
+            while await bob_online():
+                assert sent < 100, "the server never gave up on the stalled socket"
+                response = await http.post(
+                    f"/conversations/{cid}/messages", headers=alice.headers, json={"body": "hi"}
+                )
+                assert response.status_code == 201
+                sent += 1
+            last = response.json()["id"]
+            assert await live.wait_for("message_created", lambda m: m["id"] == last)
+            assert len(live.events("message_created")) == sent
