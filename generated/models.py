@@ -335,6 +335,10 @@ class MessageSummary(BaseModel):
     """
     Message id.
     """
+    seq: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Position in the conversation: 1 for its first message, then one more for each, in commit order. A participant's unread count is the conversation's `last_seq` minus their `last_read_seq`.
+    """
     sender: UserSummary
     body: Annotated[str, Field(max_length=4000)]
     """
@@ -387,9 +391,17 @@ class Conversation(BaseModel):
     """
     The latest message, or null when there is none.
     """
+    last_seq: Annotated[int, Field(ge=0, le=9007199254740991)]
+    """
+    The `seq` of the newest message; 0 when there is none.
+    """
+    last_read_seq: Annotated[int, Field(ge=0, le=9007199254740991)]
+    """
+    The requesting user's read watermark as a `seq`. Sending a message marks the conversation read for its sender up to that message.
+    """
     unread_count: Annotated[int, Field(ge=0)]
     """
-    Messages after the requesting user's read watermark not sent by them.
+    `last_seq` minus `last_read_seq`: the messages the requesting user has not read.
     """
 
 
@@ -449,6 +461,10 @@ class Message(BaseModel):
     id: Annotated[int, Field(ge=1, le=9007199254740991)]
     """
     Message id.
+    """
+    seq: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Position in the conversation: 1 for its first message, then one more for each, in commit order. A participant's unread count is the conversation's `last_seq` minus their `last_read_seq`.
     """
     conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
     """
@@ -517,9 +533,13 @@ class ReadState(BaseModel):
     """
     The last message read, or null when none was.
     """
+    last_read_seq: Annotated[int, Field(ge=0, le=9007199254740991)]
+    """
+    The watermark as a `seq` (0 when nothing was read).
+    """
     unread_count: Annotated[int, Field(ge=0)]
     """
-    Messages after the watermark not sent by the caller.
+    The conversation's `last_seq` minus `last_read_seq`.
     """
 
 
@@ -556,6 +576,67 @@ class UnreadSummary(BaseModel):
     conversations: list[ConversationUnread]
     """
     Conversations with at least one unread message.
+    """
+
+
+class ConversationActivityEvent(BaseModel):
+    """
+    A message was stored in a conversation: the same payload for every participant, from which each computes their badge (`seq` minus their `last_read_seq`; when `last_message.sender` is the receiving user, their `last_read_seq` is now `seq`).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    seq: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation's new `last_seq`.
+    """
+    updated_at: AwareDatetime
+    """
+    The conversation's new `updated_at` (UTC).
+    """
+    last_message: MessageSummary
+
+
+class ParticipantsRemovedItem(RootModel[int]):
+    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+
+
+class ConversationUpdatedEvent(BaseModel):
+    """
+    A conversation's title, owner or participants changed: the change, the same for every participant (never the whole participant list, which can be thousands long).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    title: Annotated[str | None, Field(max_length=200)]
+    """
+    The title now; null for direct conversations.
+    """
+    owner_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The owner now (see `Conversation.owner_id`).
+    """
+    updated_at: AwareDatetime
+    """
+    The conversation's new `updated_at` (UTC).
+    """
+    participants_added: list[UserSummary]
+    """
+    Users who joined with this change.
+    """
+    participants_removed: list[ParticipantsRemovedItem]
+    """
+    Ids of users who left or were removed with this change.
     """
 
 

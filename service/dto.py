@@ -5,7 +5,12 @@ from __future__ import annotations
 from generated import models as dto
 from service.domain import model
 from service.domain.errors import DomainError, InputError, InvalidInput
-from service.domain.events import MessagesRead, UnreadCountUpdated
+from service.domain.events import (
+    ConversationActivity,
+    ConversationUpdated,
+    MessagesRead,
+    UnreadCountUpdated,
+)
 from service.ratelimit import RateLimited
 
 
@@ -26,6 +31,7 @@ def message(value: model.Message) -> dto.Message:
     return dto.Message(
         id=value.id,
         conversation_id=value.conversation_id,
+        seq=value.seq,
         sender=user_summary(value.sender),
         body=value.body,
         client_message_id=value.client_message_id,
@@ -35,11 +41,15 @@ def message(value: model.Message) -> dto.Message:
 
 def _message_summary(value: model.Message) -> dto.MessageSummary:
     return dto.MessageSummary(
-        id=value.id, sender=user_summary(value.sender), body=value.body, created_at=value.created_at
+        id=value.id,
+        seq=value.seq,
+        sender=user_summary(value.sender),
+        body=value.body,
+        created_at=value.created_at,
     )
 
 
-def conversation(value: model.Conversation, unread_count: int) -> dto.Conversation:
+def conversation(value: model.Conversation, last_read_seq: int) -> dto.Conversation:
     last = value.last_message
     return dto.Conversation(
         id=value.id,
@@ -51,12 +61,34 @@ def conversation(value: model.Conversation, unread_count: int) -> dto.Conversati
         created_at=value.created_at,
         updated_at=value.updated_at,
         last_message=None if last is None else _message_summary(last),
-        unread_count=unread_count,
+        last_seq=value.last_seq,
+        last_read_seq=last_read_seq,
+        unread_count=value.last_seq - last_read_seq,
     )
 
 
 def conversation_view(value: model.ConversationView) -> dto.Conversation:
-    return conversation(value.conversation, value.unread_count)
+    return conversation(value.conversation, value.last_read_seq)
+
+
+def conversation_activity(event: ConversationActivity) -> dto.ConversationActivityEvent:
+    return dto.ConversationActivityEvent(
+        conversation_id=event.conversation_id,
+        seq=event.seq,
+        updated_at=event.updated_at,
+        last_message=_message_summary(event.last_message),
+    )
+
+
+def conversation_change(event: ConversationUpdated) -> dto.ConversationUpdatedEvent:
+    return dto.ConversationUpdatedEvent(
+        conversation_id=event.conversation_id,
+        title=event.title,
+        owner_id=event.owner_id,
+        updated_at=event.updated_at,
+        participants_added=[user_summary(p) for p in event.added],
+        participants_removed=[dto.ParticipantsRemovedItem(i) for i in event.removed],
+    )
 
 
 def message_read(event: MessagesRead) -> dto.MessageReadEvent:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -11,6 +11,7 @@ from typing import Self
 
 from service.domain.errors import Conflict
 from service.domain.events import (
+    ConversationActivity,
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
@@ -28,6 +29,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    ReadPosition,
     User,
     UserRef,
 )
@@ -58,8 +60,9 @@ class _ConversationRecord:
     created_at: datetime
     updated_at: datetime
     last_message_id: int | None = None
-    # user id -> last read message id, in the order they joined
-    participants: dict[int, int | None] = field(default_factory=dict)
+    last_seq: int = 0
+    # user id -> (last read message id, its seq), in the order they joined
+    participants: dict[int, tuple[int | None, int]] = field(default_factory=dict)
     # user id -> last delivered message id
     delivered: dict[int, int] = field(default_factory=dict)
 
@@ -130,7 +133,7 @@ class FakeConversationRepository(ConversationRepository):
         record = _ConversationRecord(
             self.store.new_id(), kind, title, direct_key, created_by, created_by, now, now
         )
-        record.participants = dict.fromkeys(participant_ids)
+        record.participants = dict.fromkeys(participant_ids, (None, 0))
         self.store.conversations[record.id] = record
         return record.id
 
@@ -158,6 +161,7 @@ class FakeConversationRepository(ConversationRepository):
             created_at=record.created_at,
             updated_at=record.updated_at,
             last_message=None if last is None else self.store.messages[last],
+            last_seq=record.last_seq,
         )
 
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:
@@ -197,13 +201,27 @@ class FakeConversationRepository(ConversationRepository):
         record = self.store.conversations[conversation_id]
         record.title, record.updated_at = title, now
 
-    async def touch(
-        self, conversation_id: int, now: datetime, last_message_id: int | None = None
-    ) -> None:
-        record = self.store.conversations[conversation_id]
+    async def touch(self, conversation_id: int, now: datetime) -> None:
+        self.store.conversations[conversation_id].updated_at = now
+
+    async def next_seq(self, conversation_id: int, now: datetime) -> int | None:
+        record = self.store.conversations.get(conversation_id)
+        if record is None:
+            return None
+        record.last_seq += 1
         record.updated_at = now
-        if last_message_id is not None:
-            record.last_message_id = last_message_id
+        return record.last_seq
+
+    async def set_last_message(self, conversation_id: int, message_id: int) -> None:
+        self.store.conversations[conversation_id].last_message_id = message_id
+
+    async def participant(self, conversation_id: int, user_id: int) -> UserRef | None:
+        if not await self.is_participant(conversation_id, user_id):
+            return None
+        return self.store.users[user_id].user.ref
+
+    async def ids_for_user(self, user_id: int) -> list[int]:
+        return [c.id for c in self.store.conversations.values() if user_id in c.participants]
 
     async def delete(self, conversation_id: int) -> None:
         del self.store.conversations[conversation_id]
@@ -217,11 +235,12 @@ class FakeConversationRepository(ConversationRepository):
         conversation_id: int,
         user_ids: Iterable[int],
         last_read_message_id: int | None,
+        last_read_seq: int,
         now: datetime,
     ) -> None:
         record = self.store.conversations[conversation_id]
         for uid in user_ids:
-            record.participants[uid] = last_read_message_id
+            record.participants[uid] = (last_read_message_id, last_read_seq)
 
     async def remove_participant(self, conversation_id: int, user_id: int) -> None:
         self.store.conversations[conversation_id].participants.pop(user_id, None)
@@ -244,13 +263,14 @@ class FakeMessageRepository(MessageRepository):
         body: str,
         client_message_id: str | None,
         now: datetime,
+        seq: int,
     ) -> Message:
         if client_message_id is not None and await self.find_by_client_id(
             conversation_id, sender.id, client_message_id
         ):
             raise Conflict("The client_message_id is already used.")
         message = Message(
-            self.store.new_id(), conversation_id, sender, body, client_message_id, now
+            self.store.new_id(), conversation_id, seq, sender, body, client_message_id, now
         )
         self.store.messages[message.id] = message
         return message
@@ -298,11 +318,17 @@ class FakeReadStateRepository(ReadStateRepository):
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def watermark(self, conversation_id: int, user_id: int) -> int | None:
-        return self.store.conversations[conversation_id].participants.get(user_id)
+    async def position(self, conversation_id: int, user_id: int) -> ReadPosition | None:
+        record = self.store.conversations.get(conversation_id)
+        if record is None or user_id not in record.participants:
+            return None
+        message_id, seq = record.participants[user_id]
+        return ReadPosition(message_id, seq, record.last_seq)
 
-    async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
-        self.store.conversations[conversation_id].participants[user_id] = message_id
+    async def set_watermark(
+        self, conversation_id: int, user_id: int, message_id: int, seq: int
+    ) -> None:
+        self.store.conversations[conversation_id].participants[user_id] = (message_id, seq)
 
     async def delivered_watermark(self, conversation_id: int, user_id: int) -> int | None:
         return self.store.conversations[conversation_id].delivered.get(user_id)
@@ -324,30 +350,22 @@ class FakeReadStateRepository(ReadStateRepository):
         )
         return ids[-limit:]
 
-    def _unread(self, conversation_id: int, user_id: int) -> int:
-        mark = self.store.conversations[conversation_id].participants[user_id] or 0
-        return sum(
-            1
-            for m in self.store.messages.values()
-            if m.conversation_id == conversation_id and m.id > mark and m.sender.id != user_id
-        )
-
-    async def unread_counts(self, conversation_id: int) -> dict[int, int]:
-        record = self.store.conversations[conversation_id]
-        return {uid: self._unread(conversation_id, uid) for uid in record.participants}
-
-    async def unread_by_conversation(
+    async def read_seqs(
         self, user_id: int, conversation_ids: Iterable[int] | None = None
     ) -> dict[int, int]:
         wanted = None if conversation_ids is None else set(conversation_ids)
         return {
-            c.id: self._unread(c.id, user_id)
+            c.id: c.participants[user_id][1]
             for c in self.store.conversations.values()
             if user_id in c.participants and (wanted is None or c.id in wanted)
         }
 
-    async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
-        return {uid: sum((await self.unread_by_conversation(uid)).values()) for uid in user_ids}
+    async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
+        return {
+            c.id: c.last_seq - c.participants[user_id][1]
+            for c in self.store.conversations.values()
+            if user_id in c.participants
+        }
 
 
 class FakeRevokedTokenRepository(RevokedTokenRepository):
@@ -404,9 +422,14 @@ class FakeUnitOfWork(UnitOfWork):
 
 class RecordingConversationNotifier(ConversationNotifier):
     def __init__(self) -> None:
-        self.events: list[ConversationCreated | ConversationUpdated | ConversationDeleted] = []
+        self.events: list[
+            ConversationCreated | ConversationUpdated | ConversationDeleted | ConversationActivity
+        ] = []
 
     async def conversation_created(self, event: ConversationCreated) -> None:
+        self.events.append(event)
+
+    async def conversation_activity(self, event: ConversationActivity) -> None:
         self.events.append(event)
 
     async def conversation_updated(self, event: ConversationUpdated) -> None:

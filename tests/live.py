@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ import socketio
 import uvicorn
 
 from service.app import create_app
+from service.auth.tokens import TokenCodec
+from service.services.clock import utc_now
 from service.settings import Settings
 from tests.schemas import receive_operations, send_operations, validate_ack, validate_event
 
@@ -144,6 +147,8 @@ class SocketUser:
         candidates = send_operations(event)
         if "sessionRoom" in candidates:  # every socket is in its token's room
             return candidates["sessionRoom"]
+        if "membersRoom" in candidates:  # every socket of a participant, automatically
+            return candidates["membersRoom"]
         conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
         in_room = conversation_id in self.joined
         # An event declared on both channels reaches the room's other members through
@@ -246,3 +251,17 @@ async def refusal(base_url: str, auth: Any, observation: Observation | None = No
         observation.messages.add("connect_error")
         observation.operations.update(send_operations("connect_error").values())
     return payload
+
+
+def insert_users(database: Path, count: int) -> list[Account]:
+    """Accounts written straight to the SQLite file, with tokens signed by the test
+    secret: registering hundreds would mean hashing hundreds of passwords."""
+    codec = TokenCodec(JWT_SECRET, 3600, utc_now)
+    with sqlite3.connect(database) as db:
+        first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM users").fetchone()[0]
+        db.executemany(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at)"
+            " VALUES (?, ?, ?, 'unusable', '2026-01-01 00:00:00')",
+            [(first + n, f"many{n}", f"Many {n}") for n in range(count)],
+        )
+    return [Account(first + n, f"many{n}", codec.issue(first + n).token) for n in range(count)]

@@ -18,9 +18,21 @@ from generated import models
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice: PyYAML keeps the last one silently, while
+    the AsyncAPI parser rejects the document."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [key.value for key, _ in node.value]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise AssertionError(f"keys {repeated} repeated at {node.start_mark}")
+        return super().construct_mapping(node, deep)
+
+
 @cache
 def load(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((SPECS / name).read_text())
+    document: dict[str, Any] = yaml.load((SPECS / name).read_text(), Loader=_StrictLoader)
     return document
 
 

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from service.domain.model import Conversation, Message, UserRef
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """A participant to tell, with their own unread count."""
-
-    user_id: int
-    unread_count: int
 
 
 class RemovalReason(enum.StrEnum):
@@ -23,14 +16,32 @@ class RemovalReason(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ConversationCreated:
+    """`user_ids` now participate; they start with everything read."""
+
     conversation: Conversation
-    recipients: tuple[Recipient, ...]
+    user_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationUpdated:
-    conversation: Conversation
-    recipients: tuple[Recipient, ...]
+    """Title, owner or participants changed: the change, the same for everyone."""
+
+    conversation_id: int
+    title: str | None
+    owner_id: int
+    updated_at: datetime
+    added: tuple[UserRef, ...] = ()
+    removed: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationActivity:
+    """A message was stored: every participant's list and badge move."""
+
+    conversation_id: int
+    seq: int
+    updated_at: datetime
+    last_message: Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class Credentials:
 class Message:
     id: int
     conversation_id: int
+    seq: int
     sender: UserRef
     body: str
     client_message_id: str | None
@@ -62,6 +63,7 @@ class Conversation:
     created_at: datetime
     updated_at: datetime
     last_message: Message | None
+    last_seq: int
 
     @property
     def participant_ids(self) -> tuple[int, ...]:
@@ -76,7 +78,11 @@ class ConversationView:
     """A conversation as one participant sees it."""
 
     conversation: Conversation
-    unread_count: int
+    last_read_seq: int
+
+    @property
+    def unread_count(self) -> int:
+        return self.conversation.last_seq - self.last_read_seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,17 @@ class UserPage:
 class ReadState:
     conversation_id: int
     last_read_message_id: int | None
+    last_read_seq: int
     unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPosition:
+    """A participant's read watermark, and how far the conversation has gone."""
+
+    last_read_message_id: int | None
+    last_read_seq: int
+    last_seq: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,6 +238,7 @@ async def mark_read(request: Request) -> Response:
         dto.ReadState(
             conversation_id=state.conversation_id,
             last_read_message_id=state.last_read_message_id,
+            last_read_seq=state.last_read_seq,
             unread_count=state.unread_count,
         )
     )

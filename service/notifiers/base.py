@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from service.domain.events import (
+    ConversationActivity,
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
@@ -23,11 +24,15 @@ class ConversationNotifier(ABC):
 
     @abstractmethod
     async def conversation_created(self, event: ConversationCreated) -> None:
-        """Each recipient now participates in `event.conversation`."""
+        """`event.user_ids` now participate in `event.conversation` and must hear of it."""
 
     @abstractmethod
     async def conversation_updated(self, event: ConversationUpdated) -> None:
-        """Title, participants or last message of `event.conversation` changed."""
+        """Title, owner or participants changed: tell every participant, once."""
+
+    @abstractmethod
+    async def conversation_activity(self, event: ConversationActivity) -> None:
+        """A message was stored: tell every participant, once."""
 
     @abstractmethod
     async def conversation_deleted(self, event: ConversationDeleted) -> None:

@@ -11,5 +11,9 @@ def conversation(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
+def members(conversation_id: int) -> str:
+    return f"members:{conversation_id}"
+
+
 def session(token_id: str) -> str:
     return f"session:{token_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import socketio
 from pydantic import BaseModel
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 from generated import models as generated
 from service import dto
 from service.domain.events import (
+    ConversationActivity,
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
@@ -66,14 +68,24 @@ class SocketIOEmitter:
         except Exception:
             log.exception("emitting %s to %s failed", event, room)
 
-    async def leave(self, user_id: int, room: str) -> None:
-        """Take every socket of a user, in any process, out of a room."""
+    async def leave(self, user_id: int, *leaving: str) -> None:
+        """Take every socket of a user, in any process, out of rooms."""
         try:
             # With the Redis manager, leave_room reaches the process holding the socket.
             for sid in await self.presence.sids(user_id):
-                await self.sio.leave_room(sid, room, namespace=NAMESPACE)
+                for room in leaving:
+                    await self.sio.leave_room(sid, room, namespace=NAMESPACE)
         except Exception:
-            log.exception("removing user %s from %s failed", user_id, room)
+            log.exception("removing user %s from %s failed", user_id, leaving)
+
+    async def join(self, user_ids: Iterable[int], room: str) -> None:
+        """Put every socket of these users, in any process, in a room."""
+        try:
+            for user_id in user_ids:
+                for sid in await self.presence.sids(user_id):
+                    await self.sio.enter_room(sid, room, namespace=NAMESPACE)
+        except Exception:
+            log.exception("adding users to %s failed", room)
 
     async def close(self, room: str) -> None:
         try:
@@ -87,23 +99,36 @@ class SocketIOConversationNotifier(ConversationNotifier):
         self._emitter = emitter
 
     async def conversation_created(self, event: ConversationCreated) -> None:
-        for recipient in event.recipients:
-            payload = dto.conversation(event.conversation, recipient.unread_count)
-            await self._emitter.emit("conversation_created", payload, rooms.user(recipient.user_id))
+        conversation = event.conversation
+        # Into the members room first, so that no later activity passes them by.
+        await self._emitter.join(event.user_ids, rooms.members(conversation.id))
+        # Newcomers start with everything read: one payload serves them all.
+        payload = dto.conversation(conversation, last_read_seq=conversation.last_seq)
+        targets = [rooms.user(user_id) for user_id in event.user_ids]
+        await self._emitter.emit("conversation_created", payload, targets)
 
     async def conversation_updated(self, event: ConversationUpdated) -> None:
-        for recipient in event.recipients:
-            payload = dto.conversation(event.conversation, recipient.unread_count)
-            await self._emitter.emit("conversation_updated", payload, rooms.user(recipient.user_id))
+        payload = dto.conversation_change(event)
+        await self._emitter.emit(
+            "conversation_updated", payload, rooms.members(event.conversation_id)
+        )
+
+    async def conversation_activity(self, event: ConversationActivity) -> None:
+        payload = dto.conversation_activity(event)
+        await self._emitter.emit(
+            "conversation_activity", payload, rooms.members(event.conversation_id)
+        )
 
     async def conversation_deleted(self, event: ConversationDeleted) -> None:
-        room = rooms.conversation(event.conversation_id)
-        # Leave the room first, so a removed user gets nothing more from it.
+        joined = rooms.conversation(event.conversation_id)
+        members = rooms.members(event.conversation_id)
+        # Leave the rooms first, so a removed user gets nothing more from them.
         if event.reason is RemovalReason.DELETED:
-            await self._emitter.close(room)
+            await self._emitter.close(joined)
+            await self._emitter.close(members)
         else:
             for user_id in event.user_ids:
-                await self._emitter.leave(user_id, room)
+                await self._emitter.leave(user_id, joined, members)
         payload = generated.ConversationDeletedEvent(
             conversation_id=event.conversation_id, reason=generated.Reason(event.reason.value)
         )

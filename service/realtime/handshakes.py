@@ -59,10 +59,16 @@ class HandshakeLimit:
             await _refuse(exc, scope, receive, send)
             return
 
+        noted = False
+
         async def noting_the_session(message: Message) -> None:
-            sid = _session_id(message)
-            if sid is not None:
-                self.sessions.setdefault(address, set()).add(sid)
+            nonlocal noted
+            # Only Engine.IO's first packet names the session: the rest pass untouched.
+            if not noted and message["type"] in ("http.response.body", "websocket.send"):
+                noted = True
+                sid = _session_id(message)
+                if sid is not None:
+                    self.sessions.setdefault(address, set()).add(sid)
             await send(message)
 
         await self.app(scope, receive, noting_the_session)

@@ -81,14 +81,17 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 f"At most {cap} connections per user.",
                 dto.ConnectErrorData(code=dto.ErrorCode.rate_limited).model_dump(),
             )
+        # Every await before the rooms: an event emitted to a room this socket is in
+        # while the handler awaits would reach the client before its connect
+        # acknowledgement.
+        conversations = set(await self.services.conversations.ids_for(user_id))
         await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
-        await self.enter_room(sid, rooms.user(user_id))
-        await self.enter_room(sid, rooms.session(claims.token_id))
+        for room in [rooms.user(user_id), rooms.session(claims.token_id)]:
+            await self.enter_room(sid, room)
+        for conversation_id in conversations:
+            await self.enter_room(sid, rooms.members(conversation_id))
         self.services.sessions.opened(claims)
-        # After the handler: the socket is in its rooms from here, and an event emitted
-        # to them while this handler awaited would reach the client before its connect
-        # acknowledgement. Announcing presence later keeps the protocol's order.
-        self._arrivals[sid] = self._later(self._arrived(user_id, sid))
+        self._arrivals[sid] = self._later(self._arrived(user_id, sid, conversations))
 
     async def on_disconnect(self, sid: str, *_reason: Any) -> None:
         # Engine.IO may close a socket from inside a broadcast (a send finds its ping
@@ -109,9 +112,16 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         task.add_done_callback(self._presence_work.discard)
         return task
 
-    async def _arrived(self, user_id: int, sid: str) -> None:
+    async def _arrived(self, user_id: int, sid: str, conversations: set[int]) -> None:
         try:
             await self.services.presence.connected(user_id, sid)
+            # Membership changes made while the socket connected found it in no presence
+            # record; from here on they do. Catch up with any made before.
+            now = set(await self.services.conversations.ids_for(user_id))
+            for conversation_id in now - conversations:
+                await self.enter_room(sid, rooms.members(conversation_id))
+            for conversation_id in conversations - now:
+                await self.leave_room(sid, rooms.members(conversation_id))
         except Exception:
             # Presence is a nicety; the socket works without it.
             log.exception("recording the presence of socket %s failed", sid)

@@ -14,7 +14,6 @@ from service.domain.events import (
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
-    Recipient,
     RemovalReason,
 )
 from service.domain.model import (
@@ -24,6 +23,7 @@ from service.domain.model import (
     ConversationKind,
     ConversationPage,
     ConversationView,
+    UserRef,
 )
 from service.notifiers.base import ConversationNotifier
 from service.services.clock import Clock
@@ -149,8 +149,9 @@ class ConversationService:
             )
             conversation = await self._load(uow, conversation_id)
             await uow.commit()
-        recipients = tuple(Recipient(user_id, 0) for user_id in conversation.participant_ids)
-        await self._notifier.conversation_created(ConversationCreated(conversation, recipients))
+        await self._notifier.conversation_created(
+            ConversationCreated(conversation, conversation.participant_ids)
+        )
         return CreatedConversation(ConversationView(conversation, 0), created=True)
 
     async def list_for(
@@ -167,8 +168,8 @@ class ConversationService:
                 caller_id, limit + 1, before, updated_since
             )
             page = found[:limit]
-            unread = await uow.read_states.unread_by_conversation(caller_id, [c.id for c in page])
-        views = tuple(ConversationView(c, unread.get(c.id, 0)) for c in page)
+            read = await uow.read_states.read_seqs(caller_id, [c.id for c in page])
+        views = tuple(ConversationView(c, read.get(c.id, 0)) for c in page)
         next_cursor = None
         if len(found) > limit:
             last = page[-1]
@@ -179,6 +180,11 @@ class ConversationService:
         """One of the caller's conversations; `NotFound` for any other."""
         async with self._uow_factory() as uow:
             return await self._view(uow, conversation_id, caller_id)
+
+    async def ids_for(self, user_id: int) -> list[int]:
+        """The ids of the user's conversations (the rooms their sockets belong in)."""
+        async with self._uow_factory() as uow:
+            return await uow.conversations.ids_for_user(user_id)
 
     async def ensure_participant(self, caller_id: int, conversation_id: int) -> None:
         """`NotFound` unless the caller participates in the conversation."""
@@ -194,10 +200,10 @@ class ConversationService:
             if current.kind is ConversationKind.DIRECT:
                 raise Conflict("A direct conversation has no title.")
             await uow.conversations.rename(conversation_id, title, self._clock())
-            conversation, recipients = await self._snapshot(uow, conversation_id)
+            view = await self._view(uow, conversation_id, caller_id)
             await uow.commit()
-        await self._notifier.conversation_updated(ConversationUpdated(conversation, recipients))
-        return _view_for(conversation, recipients, caller_id)
+        await self._notifier.conversation_updated(_change(view.conversation))
+        return view
 
     async def delete(self, caller_id: int, conversation_id: int) -> None:
         """Delete for everyone: a group by its owner, a direct one by either side."""
@@ -229,15 +235,19 @@ class ConversationService:
             now = self._clock()
             # Newcomers start with history read: their badge counts only what follows.
             last_id = None if current.last_message is None else current.last_message.id
-            await uow.conversations.add_participants(conversation_id, sorted(added), last_id, now)
+            await uow.conversations.add_participants(
+                conversation_id, sorted(added), last_id, current.last_seq, now
+            )
             await uow.conversations.touch(conversation_id, now)
-            conversation, recipients = await self._snapshot(uow, conversation_id)
+            view = await self._view(uow, conversation_id, caller_id)
             await uow.commit()
-        newcomers = tuple(r for r in recipients if r.user_id in added)
-        others = tuple(r for r in recipients if r.user_id not in added)
-        await self._notifier.conversation_created(ConversationCreated(conversation, newcomers))
-        await self._notifier.conversation_updated(ConversationUpdated(conversation, others))
-        return _view_for(conversation, recipients, caller_id)
+        conversation = view.conversation
+        newcomers = tuple(p for p in conversation.participants if p.id in added)
+        await self._notifier.conversation_created(
+            ConversationCreated(conversation, tuple(p.id for p in newcomers))
+        )
+        await self._notifier.conversation_updated(_change(conversation, added=newcomers))
+        return view
 
     async def remove_participant(self, caller_id: int, conversation_id: int, user_id: int) -> None:
         """Leave a group, or (the owner) remove someone from it; an owner who leaves
@@ -258,17 +268,18 @@ class ConversationService:
                 successor = await uow.conversations.longest_standing(conversation_id)
             if successor is not None:
                 await uow.conversations.set_owner(conversation_id, successor)
+            conversation = None
             if remaining:
                 await uow.conversations.touch(conversation_id, self._clock())
-                conversation, recipients = await self._snapshot(uow, conversation_id)
+                conversation = await self._load(uow, conversation_id)
             else:
                 await uow.conversations.delete(conversation_id)
             await uow.commit()
         await self._notifier.conversation_deleted(
             ConversationDeleted(conversation_id, (user_id,), RemovalReason.REMOVED)
         )
-        if remaining:
-            await self._notifier.conversation_updated(ConversationUpdated(conversation, recipients))
+        if conversation is not None:
+            await self._notifier.conversation_updated(_change(conversation, removed=(user_id,)))
 
     async def _participating(
         self, uow: UnitOfWork, conversation_id: int, caller_id: int
@@ -282,27 +293,25 @@ class ConversationService:
         self, uow: UnitOfWork, conversation_id: int, caller_id: int
     ) -> ConversationView:
         conversation = await self._participating(uow, conversation_id, caller_id)
-        unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
-        return ConversationView(conversation, unread.get(conversation_id, 0))
+        read = await uow.read_states.read_seqs(caller_id, [conversation_id])
+        return ConversationView(conversation, read.get(conversation_id, 0))
 
     async def _load(self, uow: UnitOfWork, conversation_id: int) -> Conversation:
         conversation = await uow.conversations.get(conversation_id)
         assert conversation is not None, "loaded inside the transaction that wrote it"
         return conversation
 
-    async def _snapshot(
-        self, uow: UnitOfWork, conversation_id: int
-    ) -> tuple[Conversation, tuple[Recipient, ...]]:
-        conversation = await self._load(uow, conversation_id)
-        counts = await uow.read_states.unread_counts(conversation_id)
-        recipients = tuple(
-            Recipient(uid, counts.get(uid, 0)) for uid in conversation.participant_ids
-        )
-        return conversation, recipients
 
-
-def _view_for(
-    conversation: Conversation, recipients: tuple[Recipient, ...], user_id: int
-) -> ConversationView:
-    unread = next((r.unread_count for r in recipients if r.user_id == user_id), 0)
-    return ConversationView(conversation, unread)
+def _change(
+    conversation: Conversation,
+    added: tuple[UserRef, ...] = (),
+    removed: tuple[int, ...] = (),
+) -> ConversationUpdated:
+    return ConversationUpdated(
+        conversation.id,
+        conversation.title,
+        conversation.owner_id,
+        conversation.updated_at,
+        added,
+        removed,
+    )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from service.domain.errors import Conflict, InputError, InvalidInput
 from service.domain.events import (
-    ConversationUpdated,
+    ConversationActivity,
     MessageCreated,
     MessagesDelivered,
     MessagesRead,
-    Recipient,
     UnreadCountUpdated,
 )
 from service.domain.model import (
@@ -69,16 +68,20 @@ class MessageService:
     async def _store(
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
     ) -> SentMessage:
+        # A constant number of statements whatever the group's size or anyone's backlog:
+        # no participant list is loaded and nothing is counted.
         async with self._uow_factory() as uow:
             now = self._clock()
-            # Lock the conversation row before the insert takes its id, so ids
-            # commit in order per conversation and "after id N" never skips one.
-            # (For an outsider this changes nothing: the transaction rolls back.)
-            await uow.conversations.touch(conversation_id, now)
-            # The last message is about to change: not worth loading the old one.
-            before = await uow.conversations.get(conversation_id, with_last_message=False)
-            sender = None if before is None else before.participant(sender_id)
-            if before is None or sender is None:
+            # Taking the seq locks the conversation row before the insert takes its id,
+            # so ids and seqs commit in order and "after id N" never skips one. (For an
+            # outsider this changes nothing: the transaction rolls back.)
+            seq = await uow.conversations.next_seq(conversation_id, now)
+            sender = (
+                None
+                if seq is None
+                else await uow.conversations.participant(conversation_id, sender_id)
+            )
+            if seq is None or sender is None:
                 raise conversation_not_found(conversation_id)
             if client_message_id is not None:
                 first = await uow.messages.find_by_client_id(
@@ -86,24 +89,17 @@ class MessageService:
                 )
                 if first is not None:
                     return SentMessage(_same_body(first, body), created=False)
-            message = await uow.messages.add(conversation_id, sender, body, client_message_id, now)
-            await uow.conversations.touch(conversation_id, now, last_message_id=message.id)
-            conversation = replace(before, updated_at=now, last_message=message)
-            counts = await uow.read_states.unread_counts(conversation_id)
-            others = [uid for uid in conversation.participant_ids if uid != sender_id]
-            totals = await uow.read_states.unread_totals(others)
-            await uow.commit()
-        recipients = tuple(
-            Recipient(uid, counts.get(uid, 0)) for uid in conversation.participant_ids
-        )
-        await self._notifier.message_created(MessageCreated(message))
-        await self._conversation_notifier.conversation_updated(
-            ConversationUpdated(conversation, recipients)
-        )
-        for uid in others:
-            await self._notifier.unread_count_updated(
-                UnreadCountUpdated(uid, conversation_id, counts.get(uid, 0), totals[uid])
+            message = await uow.messages.add(
+                conversation_id, sender, body, client_message_id, now, seq
             )
+            await uow.conversations.set_last_message(conversation_id, message.id)
+            # Sending marks the conversation read for the sender, up to their message.
+            await uow.read_states.set_watermark(conversation_id, sender_id, message.id, seq)
+            await uow.commit()
+        await self._notifier.message_created(MessageCreated(message))
+        await self._conversation_notifier.conversation_activity(
+            ConversationActivity(conversation_id, seq, now, message)
+        )
         return SentMessage(message, created=True)
 
     async def history(
@@ -128,30 +124,37 @@ class MessageService:
     async def mark_read(self, caller_id: int, conversation_id: int, message_id: int) -> ReadState:
         """Move the caller's watermark forward to `message_id`; never backward."""
         async with self._uow_factory() as uow:
-            conversation = await uow.conversations.get(conversation_id, with_last_message=False)
-            reader = None if conversation is None else conversation.participant(caller_id)
-            if reader is None:
+            position = await uow.read_states.position(conversation_id, caller_id)
+            if position is None:
                 raise conversation_not_found(conversation_id)
-            await _require_message(uow, conversation_id, message_id, "body.message_id")
-            current = await uow.read_states.watermark(conversation_id, caller_id)
-            if current is not None and message_id <= current:
-                unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
-                return ReadState(conversation_id, current, unread.get(conversation_id, 0))
-            await uow.read_states.set_watermark(conversation_id, caller_id, message_id)
+            target = await _require_message(uow, conversation_id, message_id, "body.message_id")
+            if target.seq <= position.last_read_seq:
+                return ReadState(
+                    conversation_id,
+                    position.last_read_message_id,
+                    position.last_read_seq,
+                    position.last_seq - position.last_read_seq,
+                )
+            await uow.read_states.set_watermark(conversation_id, caller_id, target.id, target.seq)
             read_ids = await uow.read_states.newly_read_ids(
-                conversation_id, caller_id, current, message_id, READ_EVENT_MAX_IDS
+                conversation_id,
+                caller_id,
+                position.last_read_message_id,
+                target.id,
+                READ_EVENT_MAX_IDS,
             )
-            unread = await uow.read_states.unread_by_conversation(caller_id, [conversation_id])
-            total = (await uow.read_states.unread_totals([caller_id]))[caller_id]
+            reader = await uow.conversations.participant(conversation_id, caller_id)
+            unread = await uow.read_states.unread_by_conversation(caller_id)
             await uow.commit()
-        count = unread.get(conversation_id, 0)
+        assert reader is not None, "a participant, checked in the same transaction"
+        count = position.last_seq - target.seq
         await self._notifier.messages_read(
-            MessagesRead(conversation_id, reader, tuple(read_ids), message_id)
+            MessagesRead(conversation_id, reader, tuple(read_ids), target.id)
         )
         await self._notifier.unread_count_updated(
-            UnreadCountUpdated(caller_id, conversation_id, count, total)
+            UnreadCountUpdated(caller_id, conversation_id, count, sum(unread.values()))
         )
-        return ReadState(conversation_id, message_id, count)
+        return ReadState(conversation_id, target.id, target.seq, count)
 
     async def mark_delivered(self, recipient_id: int, conversation_id: int, message_id: int) -> int:
         """Move the recipient's delivery watermark forward to `message_id`; the watermark."""
@@ -189,10 +192,12 @@ def _same_body(first: Message, body: str) -> Message:
 
 async def _require_message(
     uow: UnitOfWork, conversation_id: int, message_id: int, location: str
-) -> None:
+) -> Message:
     # 422, not 404: the URL's conversation exists; the id in the input names nothing.
-    if await uow.messages.get(conversation_id, message_id) is None:
+    message = await uow.messages.get(conversation_id, message_id)
+    if message is None:
         raise InvalidInput(
             f"Message {message_id} is not in conversation {conversation_id}.",
             (InputError(location, "no such message in this conversation"),),
         )
+    return message

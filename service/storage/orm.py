@@ -76,6 +76,9 @@ class ConversationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     last_message_id: Mapped[int | None] = mapped_column(Id)
+    # The seq of the newest message: a participant's unread count is this minus their
+    # last_read_seq, so nothing is ever counted.
+    last_seq: Mapped[int] = mapped_column(Id, default=0, server_default="0")
 
 
 class ParticipantRow(Base):
@@ -88,6 +91,7 @@ class ParticipantRow(Base):
     user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_read_message_id: Mapped[int | None] = mapped_column(Id)
+    last_read_seq: Mapped[int] = mapped_column(Id, default=0, server_default="0")
     last_delivered_message_id: Mapped[int | None] = mapped_column(Id)
 
 
@@ -96,6 +100,7 @@ class MessageRow(Base):
     # AUTOINCREMENT: SQLite never reuses the id of a deleted row, so ids only grow.
     __table_args__ = (
         UniqueConstraint("conversation_id", "sender_id", "client_message_id"),
+        UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         {"sqlite_autoincrement": True},
     )
@@ -104,6 +109,7 @@ class MessageRow(Base):
     conversation_id: Mapped[int] = mapped_column(
         Id, ForeignKey("conversations.id", ondelete="CASCADE")
     )
+    seq: Mapped[int] = mapped_column(Id)
     sender_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     client_message_id: Mapped[str | None] = mapped_column(String(64))

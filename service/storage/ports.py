@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -14,6 +14,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    ReadPosition,
     User,
     UserRef,
 )
@@ -75,6 +76,24 @@ class ConversationRepository(ABC):
         """Whether the user currently participates."""
 
     @abstractmethod
+    async def participant(self, conversation_id: int, user_id: int) -> UserRef | None:
+        """The user as a participant of the conversation, or None if they are not one."""
+
+    @abstractmethod
+    async def next_seq(self, conversation_id: int, now: datetime) -> int | None:
+        """Take the conversation's next message seq and bump `updated_at`; None when the
+        conversation does not exist. Locks the row until commit, so seqs (and message
+        ids) commit in order."""
+
+    @abstractmethod
+    async def set_last_message(self, conversation_id: int, message_id: int) -> None:
+        """Point the conversation at its newest message."""
+
+    @abstractmethod
+    async def ids_for_user(self, user_id: int) -> list[int]:
+        """The ids of the user's conversations."""
+
+    @abstractmethod
     async def list_for_user(
         self,
         user_id: int,
@@ -89,10 +108,8 @@ class ConversationRepository(ABC):
         """Set the title and bump `updated_at`."""
 
     @abstractmethod
-    async def touch(
-        self, conversation_id: int, now: datetime, last_message_id: int | None = None
-    ) -> None:
-        """Bump `updated_at` (and the last message); locks the row until commit."""
+    async def touch(self, conversation_id: int, now: datetime) -> None:
+        """Bump `updated_at`; locks the row until commit."""
 
     @abstractmethod
     async def delete(self, conversation_id: int) -> None:
@@ -104,9 +121,10 @@ class ConversationRepository(ABC):
         conversation_id: int,
         user_ids: Iterable[int],
         last_read_message_id: int | None,
+        last_read_seq: int,
         now: datetime,
     ) -> None:
-        """Add participants whose read watermark starts at `last_read_message_id`."""
+        """Add participants whose read watermark starts at the message given."""
 
     @abstractmethod
     async def contacts(self, user_id: int) -> list[int]:
@@ -134,6 +152,7 @@ class MessageRepository(ABC):
         body: str,
         client_message_id: str | None,
         now: datetime,
+        seq: int,
     ) -> Message:
         """Store a message; raises `Conflict` when the client_message_id is taken."""
 
@@ -161,11 +180,14 @@ class MessageRepository(ABC):
 
 class ReadStateRepository(ABC):
     @abstractmethod
-    async def watermark(self, conversation_id: int, user_id: int) -> int | None:
-        """The last message the participant read, or None."""
+    async def position(self, conversation_id: int, user_id: int) -> ReadPosition | None:
+        """The participant's read watermark and the conversation's last seq; None when
+        the user does not participate."""
 
     @abstractmethod
-    async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
+    async def set_watermark(
+        self, conversation_id: int, user_id: int, message_id: int, seq: int
+    ) -> None:
         """Move the watermark (the caller ensures it only moves forward)."""
 
     @abstractmethod
@@ -185,18 +207,14 @@ class ReadStateRepository(ABC):
         """The latest `limit` ids in (after, upto] not sent by the reader, ascending."""
 
     @abstractmethod
-    async def unread_counts(self, conversation_id: int) -> dict[int, int]:
-        """Each participant's unread count in the conversation."""
-
-    @abstractmethod
-    async def unread_by_conversation(
+    async def read_seqs(
         self, user_id: int, conversation_ids: Iterable[int] | None = None
     ) -> dict[int, int]:
-        """The user's unread count per conversation (all theirs when ids is None)."""
+        """The user's `last_read_seq` per conversation (all theirs when ids is None)."""
 
     @abstractmethod
-    async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
-        """Each user's unread count over all their conversations."""
+    async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
+        """The user's unread count (last_seq - last_read_seq) in each conversation."""
 
 
 class RevokedTokenRepository(ABC):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, literal, or_, select, update
@@ -16,6 +16,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    ReadPosition,
     User,
     UserRef,
 )
@@ -47,6 +48,7 @@ def _message(row: MessageRow, sender: UserRow) -> Message:
     return Message(
         id=row.id,
         conversation_id=row.conversation_id,
+        seq=row.seq,
         sender=_ref(sender),
         body=row.body,
         client_message_id=row.client_message_id,
@@ -244,6 +246,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 created_at=row.created_at,
                 updated_at=row.updated_at,
                 last_message=last.get(row.id),
+                last_seq=row.last_seq,
             )
             for row in rows
         ]
@@ -255,15 +258,45 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             .values(title=title, updated_at=now)
         )
 
-    async def touch(
-        self, conversation_id: int, now: datetime, last_message_id: int | None = None
-    ) -> None:
-        values: dict[str, object] = {"updated_at": now}
-        if last_message_id is not None:
-            values["last_message_id"] = last_message_id
+    async def touch(self, conversation_id: int, now: datetime) -> None:
         await self.session.execute(
-            update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values)
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(updated_at=now)
         )
+
+    async def next_seq(self, conversation_id: int, now: datetime) -> int | None:
+        seq: int | None = await self.session.scalar(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(last_seq=ConversationRow.last_seq + 1, updated_at=now)
+            .returning(ConversationRow.last_seq)
+        )
+        return seq
+
+    async def set_last_message(self, conversation_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(last_message_id=message_id)
+        )
+
+    async def participant(self, conversation_id: int, user_id: int) -> UserRef | None:
+        row = await self.session.scalar(
+            select(UserRow)
+            .join(ParticipantRow, ParticipantRow.user_id == UserRow.id)
+            .where(
+                ParticipantRow.conversation_id == conversation_id,
+                ParticipantRow.user_id == user_id,
+            )
+        )
+        return None if row is None else _ref(row)
+
+    async def ids_for_user(self, user_id: int) -> list[int]:
+        found = await self.session.scalars(
+            select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
+        )
+        return list(found)
 
     async def delete(self, conversation_id: int) -> None:
         # Explicit deletes: SQLite enforces ON DELETE CASCADE only with a pragma.
@@ -282,6 +315,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         conversation_id: int,
         user_ids: Iterable[int],
         last_read_message_id: int | None,
+        last_read_seq: int,
         now: datetime,
     ) -> None:
         self.session.add_all(
@@ -290,6 +324,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 user_id=user_id,
                 joined_at=now,
                 last_read_message_id=last_read_message_id,
+                last_read_seq=last_read_seq,
             )
             for user_id in user_ids
         )
@@ -330,16 +365,18 @@ class SqlAlchemyMessageRepository(MessageRepository):
         body: str,
         client_message_id: str | None,
         now: datetime,
+        seq: int,
     ) -> Message:
         row = MessageRow(
             conversation_id=conversation_id,
+            seq=seq,
             sender_id=sender.id,
             body=body,
             client_message_id=client_message_id,
             created_at=now,
         )
         await _insert(self.session, row, "The client_message_id is already used.")
-        return Message(row.id, conversation_id, sender, body, client_message_id, now)
+        return Message(row.id, conversation_id, seq, sender, body, client_message_id, now)
 
     async def find_by_client_id(
         self, conversation_id: int, sender_id: int, client_message_id: str
@@ -392,16 +429,28 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def watermark(self, conversation_id: int, user_id: int) -> int | None:
-        return await self.session.scalar(
-            select(ParticipantRow.last_read_message_id).where(
+    async def position(self, conversation_id: int, user_id: int) -> ReadPosition | None:
+        found = await self.session.execute(
+            select(
+                ParticipantRow.last_read_message_id,
+                ParticipantRow.last_read_seq,
+                ConversationRow.last_seq,
+            )
+            .join(ConversationRow, ConversationRow.id == ParticipantRow.conversation_id)
+            .where(
                 ParticipantRow.conversation_id == conversation_id,
                 ParticipantRow.user_id == user_id,
             )
         )
+        row = found.first()
+        return None if row is None else ReadPosition(*row)
 
-    async def set_watermark(self, conversation_id: int, user_id: int, message_id: int) -> None:
-        await self._set(conversation_id, user_id, last_read_message_id=message_id)
+    async def set_watermark(
+        self, conversation_id: int, user_id: int, message_id: int, seq: int
+    ) -> None:
+        await self._set(
+            conversation_id, user_id, last_read_message_id=message_id, last_read_seq=seq
+        )
 
     async def delivered_watermark(self, conversation_id: int, user_id: int) -> int | None:
         return await self.session.scalar(
@@ -442,52 +491,27 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
         )
         return sorted(found)
 
-    def _unread_query(self) -> tuple[object, ...]:
-        return (
-            MessageRow.conversation_id == ParticipantRow.conversation_id,
-            MessageRow.id > func.coalesce(ParticipantRow.last_read_message_id, 0),
-            MessageRow.sender_id != ParticipantRow.user_id,
-        )
-
-    async def unread_counts(self, conversation_id: int) -> dict[int, int]:
-        found = await self.session.execute(
-            select(ParticipantRow.user_id, func.count(MessageRow.id))
-            .select_from(ParticipantRow)
-            .outerjoin(MessageRow, and_(*self._unread_query()))  # type: ignore[arg-type]
-            .where(ParticipantRow.conversation_id == conversation_id)
-            .group_by(ParticipantRow.user_id)
-        )
-        return dict(found.all())
-
-    async def unread_by_conversation(
+    async def read_seqs(
         self, user_id: int, conversation_ids: Iterable[int] | None = None
     ) -> dict[int, int]:
-        query = (
-            select(ParticipantRow.conversation_id, func.count(MessageRow.id))
-            .select_from(ParticipantRow)
-            .outerjoin(MessageRow, and_(*self._unread_query()))  # type: ignore[arg-type]
-            .where(ParticipantRow.user_id == user_id)
-            .group_by(ParticipantRow.conversation_id)
+        query = select(ParticipantRow.conversation_id, ParticipantRow.last_read_seq).where(
+            ParticipantRow.user_id == user_id
         )
         if conversation_ids is not None:
             query = query.where(ParticipantRow.conversation_id.in_(list(conversation_ids)))
         found = await self.session.execute(query)
-        return dict(found.all())
+        return {cid: seq for cid, seq in found.all()}
 
-    async def unread_totals(self, user_ids: Iterable[int]) -> Mapping[int, int]:
-        ids = list(user_ids)
-        totals = dict.fromkeys(ids, 0)
-        if not ids:
-            return totals
+    async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
         found = await self.session.execute(
-            select(ParticipantRow.user_id, func.count(MessageRow.id))
-            .select_from(ParticipantRow)
-            .join(MessageRow, and_(*self._unread_query()))  # type: ignore[arg-type]
-            .where(ParticipantRow.user_id.in_(ids))
-            .group_by(ParticipantRow.user_id)
+            select(
+                ParticipantRow.conversation_id,
+                ConversationRow.last_seq - ParticipantRow.last_read_seq,
+            )
+            .join(ConversationRow, ConversationRow.id == ParticipantRow.conversation_id)
+            .where(ParticipantRow.user_id == user_id)
         )
-        totals.update(found.all())
-        return totals
+        return {cid: unread for cid, unread in found.all()}
 
 
 class SqlAlchemyRevokedTokenRepository(RevokedTokenRepository):

@@ -63,7 +63,7 @@ async def test_every_declared_operation_and_message_is_observed(
             )
             mid = sent.json()["id"]
             await b.wait_for("message_created")
-            await b.wait_for("unread_count_updated")
+            await b.wait_for("conversation_activity")
             delivered = await b.call("mark_delivered", {"conversation_id": cid, "message_id": mid})
             assert delivered["last_delivered_message_id"] == mid
             await a.wait_for("message_delivered")
@@ -72,6 +72,7 @@ async def test_every_declared_operation_and_message_is_observed(
             assert read.status_code == 200
             await a.wait_for("message_read")
             await bob_other_tab.wait_for("message_read")
+            await bob_other_tab.wait_for("unread_count_updated")
 
             for state in ("start", "stop"):
                 typing = await b.call("typing", {"conversation_id": cid, "state": state})
@@ -79,6 +80,7 @@ async def test_every_declared_operation_and_message_is_observed(
                 await a.wait_for("typing", partial(_in_state, state))
 
             await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
+            await b.wait_for("conversation_updated")
             add = {"user_ids": [carol.id]}
             await http.post(f"/conversations/{cid}/participants", headers=alice.headers, json=add)
             await c.wait_for("conversation_created")

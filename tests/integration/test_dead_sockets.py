@@ -5,32 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
-from service.auth.tokens import TokenCodec
-from service.services.clock import utc_now
-from tests.live import JWT_SECRET, Account, connected, create_group, live_server, register
+from tests.live import connected, create_group, insert_users, live_server, register
 from tests.raw_socket import raw_socket
 
 DEAD, LIVE = 300, 5
-
-
-def _many_users(database: Path, count: int) -> list[Account]:
-    """Accounts written straight to the database: hashing 300 passwords would take long."""
-    codec = TokenCodec(JWT_SECRET, 3600, utc_now)
-    with sqlite3.connect(database) as db:
-        first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM users").fetchone()[0]
-        db.executemany(
-            "INSERT INTO users (id, username, display_name, password_hash, created_at)"
-            " VALUES (?, ?, ?, 'unusable', '2026-01-01 00:00:00')",
-            [(first + n, f"many{n}", f"Many {n}") for n in range(count)],
-        )
-    return [Account(first + n, f"many{n}", codec.issue(first + n).token) for n in range(count)]
 
 
 async def test_a_broadcast_that_meets_dead_sockets_finishes_and_they_are_closed_after(
@@ -43,7 +27,7 @@ async def test_a_broadcast_that_meets_dead_sockets_finishes_and_they_are_closed_
         AsyncExitStack() as stack,
     ):
         owner = await register(http, "owner")
-        users = [owner, *_many_users(database, DEAD + LIVE - 1)]
+        users = [owner, *insert_users(database, DEAD + LIVE - 1)]
         others = [u.id for u in users[1:]]
         group = {"kind": "group", "title": "Big", "participant_ids": others[:200]}
         cid = (await http.post("/conversations", headers=owner.headers, json=group)).json()["id"]

@@ -126,3 +126,76 @@ async def test_groups_whose_creator_left_get_their_longest_standing_member_as_ow
         assert [tuple(row) for row in owners] == [(10, 1), (11, 3)]
     finally:
         await engine.dispose()
+
+
+async def test_existing_messages_get_sequence_numbers_and_watermarks_follow(
+    database_url: str,
+) -> None:
+    await wipe(database_url)
+    engine = create_engine(database_url)
+
+    def build_0004_with_messages(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), "0004")
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, password_hash, created_at) "
+                "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations"
+                " (id, kind, title, created_by, owner_id, created_at, updated_at)"
+                " VALUES (10, 'group', 'a', 1, 1, '2026-01-01', '2026-01-01'),"
+                " (11, 'group', 'b', 1, 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        # Interleaved ids across two conversations; Bo read message 1, then wrote 5.
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, conversation_id, sender_id, body, created_at) VALUES"
+                " (1, 10, 1, 'a', '2026-01-01'), (2, 11, 1, 'b', '2026-01-01'),"
+                " (3, 10, 1, 'c', '2026-01-01'), (4, 10, 1, 'd', '2026-01-01'),"
+                " (5, 10, 2, 'e', '2026-01-01'), (6, 10, 1, 'f', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO participants"
+                " (conversation_id, user_id, joined_at, last_read_message_id) VALUES"
+                " (10, 1, '2026-01-01', NULL), (10, 2, '2026-01-01', 1),"
+                " (11, 1, '2026-01-01', NULL), (11, 2, '2026-01-01', NULL)"
+            )
+        )
+
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(build_0004_with_messages)
+            await connection.commit()
+        await migrate(engine)
+        async with engine.connect() as connection:
+            seqs = (
+                await connection.execute(text("SELECT id, seq FROM messages ORDER BY id"))
+            ).all()
+            last = (
+                await connection.execute(text("SELECT id, last_seq FROM conversations ORDER BY id"))
+            ).all()
+            marks = (
+                await connection.execute(
+                    text(
+                        "SELECT conversation_id, user_id, last_read_seq, last_read_message_id"
+                        " FROM participants ORDER BY conversation_id, user_id"
+                    )
+                )
+            ).all()
+        assert [tuple(r) for r in seqs] == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 4), (6, 5)]
+        assert [tuple(r) for r in last] == [(10, 5), (11, 1)]
+        # Ann wrote message 6 (seq 5): read up to it. Bo wrote 5 (seq 4) after reading 1.
+        assert [tuple(r) for r in marks] == [
+            (10, 1, 5, 6),
+            (10, 2, 4, 5),
+            (11, 1, 1, 2),
+            (11, 2, 0, None),
+        ]
+    finally:
+        await engine.dispose()

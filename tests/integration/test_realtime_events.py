@@ -55,14 +55,15 @@ async def test_message_created_reaches_joined_sockets_not_outsiders(
         message = await _send(http, alice, cid, "hello bob")
 
         assert await b.wait_for("message_created") == message
-        update = await b.wait_for("conversation_updated")
-        assert update["last_message"]["id"] == message["id"]
-        assert update["unread_count"] == 1
-        badge = await b.wait_for("unread_count_updated")
-        assert badge == {"conversation_id": cid, "unread_count": 1, "total_unread": 1}
-        # Alice did not join the room: no message_created, but her list updates.
-        sender_update = await a.wait_for("conversation_updated")
-        assert sender_update["unread_count"] == 0
+        # Every participant's sockets, joined or not, get the same activity.
+        activity = {
+            "conversation_id": cid,
+            "seq": 1,
+            "updated_at": message["created_at"],
+            "last_message": {k: message[k] for k in ("id", "seq", "sender", "body", "created_at")},
+        }
+        assert await b.wait_for("conversation_activity") == activity
+        assert await a.wait_for("conversation_activity") == activity
         await a.barrier()
         assert a.events("message_created") == []
         assert a.events("unread_count_updated") == []
@@ -102,6 +103,7 @@ async def test_message_read_goes_to_room_and_reader_devices(
         assert read.json() == {
             "conversation_id": cid,
             "last_read_message_id": second["id"],
+            "last_read_seq": 2,
             "unread_count": 0,
         }
 
@@ -148,7 +150,11 @@ async def test_rename_add_remove_and_delete_events(base_url: str, http: httpx.As
         welcome = await c.wait_for("conversation_created")
         assert welcome["title"] == "Renamed"
         assert [p["id"] for p in welcome["participants"]] == [alice.id, bob.id, carol.id]
-        await a.wait_for("conversation_updated", lambda d: len(d["participants"]) == 3)
+        joined = await a.wait_for("conversation_updated", lambda d: d["participants_added"])
+        assert [p["id"] for p in joined["participants_added"]] == [carol.id]
+        # Carol's socket is now among the participants': activity reaches her.
+        await _send(http, alice, cid, "welcome carol")
+        assert (await c.wait_for("conversation_activity"))["seq"] == 1
 
         removed = await http.delete(
             f"/conversations/{cid}/participants/{bob.id}", headers=alice.headers
@@ -156,12 +162,15 @@ async def test_rename_add_remove_and_delete_events(base_url: str, http: httpx.As
         assert removed.status_code == 204
         gone = await b.wait_for("conversation_deleted")
         assert gone == {"conversation_id": cid, "reason": "removed"}
-        await c.wait_for("conversation_updated", lambda d: len(d["participants"]) == 2)
+        left = await c.wait_for("conversation_updated", lambda d: d["participants_removed"])
+        assert left["participants_removed"] == [bob.id]
 
-        # Bob's socket left the room: he gets nothing more from it.
+        # Bob's socket left both rooms: he gets nothing more from them.
         await _send(http, alice, cid, "after bob left")
+        await c.wait_for("conversation_activity", lambda d: d["seq"] == 2)
         await b.barrier()
-        assert b.events("message_created") == []
+        assert [e.data["body"] for e in b.events("message_created")] == ["welcome carol"]
+        assert [e.data["seq"] for e in b.events("conversation_activity")] == [1]
         assert (await b.join(cid))["error"]["code"] == "not_found"
 
         deleted = await http.delete(f"/conversations/{cid}", headers=alice.headers)

@@ -7,7 +7,6 @@ from service.domain.events import (
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
-    Recipient,
     RemovalReason,
 )
 from service.domain.model import ConversationKind
@@ -28,9 +27,7 @@ async def test_create_group_notifies_each_participant_once(world: World) -> None
     assert conversation.title == "Plans"
     assert conversation.participant_ids == (alice, bob, carol)
     assert world.conversation_events.events == [
-        ConversationCreated(
-            conversation, (Recipient(alice, 0), Recipient(bob, 0), Recipient(carol, 0))
-        )
+        ConversationCreated(conversation, (alice, bob, carol))
     ]
 
 
@@ -112,10 +109,11 @@ async def test_rename_notifies_participants_and_refuses_direct(world: World) -> 
     renamed = await world.services.conversations.rename(bob, group.conversation.id, "new")
 
     assert renamed.conversation.title == "new"
-    [event] = world.conversation_events.events
-    assert isinstance(event, ConversationUpdated)
-    assert event.conversation.title == "new"
-    assert {r.user_id for r in event.recipients} == {alice, bob}
+    assert world.conversation_events.events == [
+        ConversationUpdated(
+            group.conversation.id, "new", alice, renamed.conversation.updated_at, (), ()
+        )
+    ]
     with pytest.raises(Conflict):
         await world.services.conversations.rename(alice, direct.conversation.id, "x")
 
@@ -147,11 +145,12 @@ async def test_added_participants_get_created_others_get_updated(world: World) -
 
     assert view.conversation.participant_ids == (alice, bob, carol)
     created, updated = world.conversation_events.events
-    assert isinstance(created, ConversationCreated)
+    assert created == ConversationCreated(view.conversation, (carol,))
     assert isinstance(updated, ConversationUpdated)
+    assert updated.added == (world.store.users[carol].user.ref,)
     # Carol joins with the history read: nothing unread for her.
-    assert created.recipients == (Recipient(carol, 0),)
-    assert {r.user_id for r in updated.recipients} == {alice, bob}
+    carols = await world.services.conversations.get(carol, cid)
+    assert (carols.unread_count, carols.last_read_seq) == (0, 1)
 
 
 async def test_remove_participant_rules_and_events(world: World) -> None:
@@ -168,7 +167,7 @@ async def test_remove_participant_rules_and_events(world: World) -> None:
     deleted, updated = world.conversation_events.events
     assert deleted == ConversationDeleted(cid, (carol,), RemovalReason.REMOVED)
     assert isinstance(updated, ConversationUpdated)
-    assert updated.conversation.participant_ids == (alice, bob)
+    assert (updated.added, updated.removed) == ((), (carol,))
     with pytest.raises(NotFound):
         await world.services.conversations.get(carol, cid)
 
@@ -236,7 +235,7 @@ async def test_an_owner_who_leaves_hands_the_group_to_the_longest_standing_membe
 
     _, updated = world.conversation_events.events
     assert isinstance(updated, ConversationUpdated)
-    assert updated.conversation.owner_id == dave
+    assert updated.owner_id == dave
     with pytest.raises(Forbidden):
         await conversations.remove_participant(alice, cid, carol)
     await conversations.remove_participant(dave, cid, carol)

@@ -4,10 +4,9 @@ import pytest
 
 from service.domain.errors import Conflict, InvalidInput, NotFound
 from service.domain.events import (
-    ConversationUpdated,
+    ConversationActivity,
     MessageCreated,
     MessagesRead,
-    Recipient,
     UnreadCountUpdated,
 )
 from service.domain.model import ConversationKind
@@ -23,21 +22,24 @@ async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
     return created.view.conversation.id, users
 
 
-async def test_send_emits_message_then_updates_then_badges(world: World) -> None:
+async def test_send_emits_the_message_and_one_activity_for_everyone(world: World) -> None:
     cid, (alice, bob, carol) = await _group(world, "alice", "bob", "carol")
 
     sent = await world.services.messages.send(alice, cid, "hi", None)
+    second = await world.services.messages.send(bob, cid, "ho", None)
 
-    assert sent.created
+    assert (sent.message.seq, second.message.seq) == (1, 2)
     assert world.message_events.events == [
         MessageCreated(sent.message),
-        UnreadCountUpdated(bob, cid, 1, 1),
-        UnreadCountUpdated(carol, cid, 1, 1),
+        MessageCreated(second.message),
     ]
-    [updated] = world.conversation_events.events
-    assert isinstance(updated, ConversationUpdated)
-    assert updated.conversation.last_message == sent.message
-    assert updated.recipients == (Recipient(alice, 0), Recipient(bob, 1), Recipient(carol, 1))
+    assert world.conversation_events.events == [
+        ConversationActivity(cid, 1, sent.message.created_at, sent.message),
+        ConversationActivity(cid, 2, second.message.created_at, second.message),
+    ]
+    # Badges follow from seqs: sending marks the conversation read for the sender.
+    views = [await world.services.conversations.get(u, cid) for u in (alice, bob, carol)]
+    assert [(v.last_read_seq, v.unread_count) for v in views] == [(1, 1), (2, 0), (0, 2)]
 
 
 async def test_same_client_message_id_returns_first_message_without_events(world: World) -> None:
@@ -123,10 +125,11 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
 
     state = await world.services.messages.mark_read(bob, cid, m3)
 
-    assert (state.last_read_message_id, state.unread_count) == (m3, 0)
+    # Bob's own message had already marked m1 read.
+    assert (state.last_read_message_id, state.last_read_seq, state.unread_count) == (m3, 3, 0)
     reader = world.store.users[bob].user.ref
     assert world.message_events.events == [
-        MessagesRead(cid, reader, (m1, m3), m3),
+        MessagesRead(cid, reader, (m3,), m3),
         UnreadCountUpdated(bob, cid, 0, 0),
     ]
     world.clear_events()
@@ -147,17 +150,22 @@ async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None
     assert [e.location for e in raised.value.errors] == ["body.message_id"]
 
 
-async def test_unread_summary_counts_only_others_messages(world: World) -> None:
+async def test_unread_summary_counts_what_follows_the_watermark(world: World) -> None:
     c1, (alice, bob) = await _group(world, "alice", "bob")
+    c2 = (
+        await world.services.conversations.create(alice, ConversationKind.DIRECT, None, [bob])
+    ).view.conversation.id
     await world.services.messages.send(alice, c1, "a", None)
     await world.services.messages.send(alice, c1, "b", None)
-    await world.services.messages.send(bob, c1, "c", None)
+    await world.services.messages.send(alice, c2, "c", None)
 
-    summary = await world.services.messages.unread_summary(bob)
+    before = await world.services.messages.unread_summary(bob)
+    await world.services.messages.send(bob, c1, "read them", None)
+    after = await world.services.messages.unread_summary(bob)
 
-    assert summary.total_unread == 2
-    assert summary.per_conversation == ((c1, 2),)
-    assert (await world.services.messages.unread_summary(alice)).total_unread == 1
+    assert (before.total_unread, before.per_conversation) == (3, ((c1, 2), (c2, 1)))
+    assert (after.total_unread, after.per_conversation) == (1, ((c2, 1),))
+    assert (await world.services.messages.unread_summary(alice)).per_conversation == ((c1, 1),)
 
 
 async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
