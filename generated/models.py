@@ -833,21 +833,29 @@ class TypingEvent(BaseModel):
     state: TypingState
 
 
-class UserPresence(BaseModel):
+class OnlineItem(RootModel[int]):
+    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+
+
+class OfflineItem(RootModel[int]):
+    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+
+
+class PresenceChangedEvent(BaseModel):
     """
-    A user came online (their first socket connected) or went offline (their last socket disconnected, or its server stopped answering).
+    Participants of a conversation who came online (their first socket connected) or went offline (their last socket disconnected, or its server stopped answering) since the last such event: changes are gathered for a moment and told together, so a thousand reconnecting members make one event per socket, not a thousand.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    user_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    online: list[OnlineItem]
     """
-    The user whose presence changed.
+    Users now online.
     """
-    online: bool
+    offline: list[OfflineItem]
     """
-    True for `user_online`, false for `user_offline`.
+    Users now offline.
     """
 
 

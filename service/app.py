@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await migrate(database.engine)
-        maintenance = asyncio.create_task(services.presence.maintain())
+        maintenance = asyncio.create_task(services.presence.run())
         try:
             yield {"services": services}
         finally:

@@ -46,7 +46,9 @@ def bootstrap(
         users=users,
         conversations=ConversationService(uow_factory, conversation_notifier, clock),
         messages=MessageService(uow_factory, message_notifier, conversation_notifier, clock),
-        presence=PresenceService(presence_store, uow_factory, presence_notifier),
+        presence=PresenceService(
+            presence_store, uow_factory, presence_notifier, settings.presence_interval_seconds
+        ),
         typing=TypingService(presence_notifier, settings.typing_ttl_seconds),
         sessions=SessionService(uow_factory, users, session_notifier, clock),
         limits=limits or rate_limiter(settings),

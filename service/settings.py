@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # presence; without it, one process holds both in memory.
     redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
     typing_ttl_seconds: Seconds = 6
+    # Presence changes are gathered this long and told together (reconnect storms).
+    presence_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     # Abuse bounds (limits' notation: "20/minute", "30 per 10 seconds"). Counted in
     # process memory, or in Redis with CHAT_REDIS_URL so every process counts alike.
     rate_auth: RateText = "20/minute"  # logins and registrations per client address

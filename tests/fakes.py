@@ -168,6 +168,14 @@ class FakeConversationRepository(ConversationRepository):
         record = self.store.conversations.get(conversation_id)
         return record is not None and user_id in record.participants
 
+    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
+        wanted = set(user_ids)
+        found = {
+            c.id: [u for u in c.participants if u in wanted]
+            for c in self.store.conversations.values()
+        }
+        return {cid: users for cid, users in found.items() if users}
+
     async def contacts(self, user_id: int) -> list[int]:
         return sorted(
             {

@@ -93,10 +93,12 @@ class TypingChanged:
 
 @dataclass(frozen=True, slots=True)
 class PresenceChanged:
-    user_id: int
-    online: bool
-    # The users who share a conversation with `user_id`: those told.
-    audience: tuple[int, ...]
+    """These users came online or went offline; the members of these conversations
+    (each of which holds some of them) are told."""
+
+    online: tuple[int, ...]
+    offline: tuple[int, ...]
+    conversation_ids: tuple[int, ...]
 
 
 class SessionEndReason(enum.StrEnum):

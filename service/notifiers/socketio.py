@@ -172,13 +172,13 @@ class SocketIOPresenceNotifier(PresenceNotifier):
         self._emitter = emitter
 
     async def presence_changed(self, event: PresenceChanged) -> None:
-        if not event.audience:
-            return
-        payload = generated.UserPresence(user_id=event.user_id, online=event.online)
-        audience = [rooms.user(user_id) for user_id in event.audience]
-        await self._emitter.emit(
-            "user_online" if event.online else "user_offline", payload, audience
+        payload = generated.PresenceChangedEvent(
+            online=[generated.OnlineItem(u) for u in event.online],
+            offline=[generated.OfflineItem(u) for u in event.offline],
         )
+        # One emit to every room: a socket in several of them gets it once.
+        targets = [rooms.members(cid) for cid in event.conversation_ids]
+        await self._emitter.emit("presence_changed", payload, targets)
 
     async def typing_changed(self, event: TypingChanged) -> None:
         payload = generated.TypingEvent(

@@ -17,23 +17,35 @@ REFRESH_SECONDS = 10.0
 
 
 class PresenceService:
+    """Records sockets at once, and tells presence changes in gathered batches.
+
+    Telling each change at once made a reconnect storm of N members of one group
+    N announcements to N sockets each (N² frames) and N contacts queries. Changes are
+    instead kept until `flush`, every `interval` seconds: then one query finds the
+    conversations of everyone who changed, and each distinct set of changes is one
+    emit to those conversations' members, the same payload for all.
+    """
+
     def __init__(
         self,
         store: PresenceStore,
         uow_factory: Callable[[], UnitOfWork],
         notifier: PresenceNotifier,
+        interval: float = 1.0,
     ) -> None:
         self._store = store
         self._uow_factory = uow_factory
         self._notifier = notifier
+        self.interval = interval
+        self._pending: dict[int, bool] = {}  # user id -> online, the latest change
 
     async def connected(self, user_id: int, sid: str) -> None:
         if await self._store.add(user_id, sid):
-            await self._announce(user_id, online=True)
+            self._pending[user_id] = True
 
     async def disconnected(self, user_id: int, sid: str) -> None:
         if await self._store.remove(user_id, sid):
-            await self._announce(user_id, online=False)
+            self._pending[user_id] = False
 
     async def has_room_for(self, user_id: int, cap: int) -> bool:
         """Whether the user holds fewer than `cap` sockets, on every process together."""
@@ -44,18 +56,37 @@ class PresenceService:
             contacts = await uow.conversations.contacts(user_id)
         return sorted(await self._store.online(contacts))
 
-    async def maintain(self, every: float = REFRESH_SECONDS) -> None:
-        """Forever: renew this process's sockets, announce users lost with other processes."""
+    async def flush(self) -> None:
+        """Tell every change since the last flush to the members of the conversations of
+        those who changed."""
+        changes, self._pending = self._pending, {}
+        if not changes:
+            return
+        async with self._uow_factory() as uow:
+            memberships = await uow.conversations.memberships(changes)
+        audiences: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
+        for conversation_id, members in sorted(memberships.items()):
+            online = tuple(sorted(u for u in members if changes[u]))
+            offline = tuple(sorted(u for u in members if not changes[u]))
+            audiences.setdefault((online, offline), []).append(conversation_id)
+        for (online, offline), conversation_ids in audiences.items():
+            await self._notifier.presence_changed(
+                PresenceChanged(online, offline, tuple(conversation_ids))
+            )
+
+    async def run(self) -> None:
+        """Forever: flush every `interval`; renew this process's sockets every
+        REFRESH_SECONDS and count users lost with other processes as gone offline."""
+        loop = asyncio.get_running_loop()
+        next_refresh = loop.time()
         while True:
             try:
-                await self._store.refresh()
-                for user_id in await self._store.expired():
-                    await self._announce(user_id, online=False)
+                if loop.time() >= next_refresh:
+                    next_refresh = loop.time() + REFRESH_SECONDS
+                    await self._store.refresh()
+                    for user_id in await self._store.expired():
+                        self._pending[user_id] = False
+                await self.flush()
             except Exception:
                 log.exception("presence maintenance failed; retrying")
-            await asyncio.sleep(every)
-
-    async def _announce(self, user_id: int, *, online: bool) -> None:
-        async with self._uow_factory() as uow:
-            audience = await uow.conversations.contacts(user_id)
-        await self._notifier.presence_changed(PresenceChanged(user_id, online, tuple(audience)))
+            await asyncio.sleep(self.interval)

@@ -127,6 +127,10 @@ class ConversationRepository(ABC):
         """Add participants whose read watermark starts at the message given."""
 
     @abstractmethod
+    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
+        """For each conversation of any of these users, which of them participate."""
+
+    @abstractmethod
     async def contacts(self, user_id: int) -> list[int]:
         """Everyone sharing a conversation with the user, ascending, without them."""
 

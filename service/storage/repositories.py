@@ -158,6 +158,20 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             return None
         return (await self._hydrate([row], with_last_message=with_last_message))[0]
 
+    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
+        ids = list(user_ids)
+        found: dict[int, list[int]] = {}
+        if not ids:
+            return found
+        rows = await self.session.execute(
+            select(ParticipantRow.conversation_id, ParticipantRow.user_id).where(
+                ParticipantRow.user_id.in_(ids)
+            )
+        )
+        for conversation_id, user_id in rows.all():
+            found.setdefault(conversation_id, []).append(user_id)
+        return found
+
     async def contacts(self, user_id: int) -> list[int]:
         mine = select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
         found = await self.session.scalars(

@@ -85,9 +85,9 @@ async def test_every_declared_operation_and_message_is_observed(
             await http.post(f"/conversations/{cid}/participants", headers=alice.headers, json=add)
             await c.wait_for("conversation_created")
         # Carol's only socket closed: her new contacts see her leave, then come back.
-        await a.wait_for("user_offline", lambda event: event["user_id"] == carol.id)
+        await a.wait_for("presence_changed", lambda event: carol.id in event["offline"])
         async with connected(base_url, carol, seen) as carol_again:
-            await b.wait_for("user_online", lambda event: event["user_id"] == carol.id)
+            await b.wait_for("presence_changed", lambda event: carol.id in event["online"])
             await http.delete(
                 f"/conversations/{cid}/participants/{carol.id}", headers=alice.headers
             )

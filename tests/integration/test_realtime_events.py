@@ -249,10 +249,16 @@ async def test_presence_lists_contacts_with_a_connected_socket(
         ]
         return listed
 
-    async with connected(base_url, alice) as a, connected(base_url, loner):
+    async with connected(base_url, alice) as a, connected(base_url, loner) as lone:
         assert await online() == []
         async with connected(base_url, bob):
-            assert await a.wait_for("user_online") == {"user_id": bob.id, "online": True}
+            came = await a.wait_for("presence_changed", lambda e: bob.id in e["online"])
+            assert came["offline"] == []  # Alice's own arrival may be told with Bob's
             assert await online() == [bob.id]
-        assert await a.wait_for("user_offline") == {"user_id": bob.id, "online": False}
+        went = await a.wait_for("presence_changed", lambda e: bob.id in e["offline"])
+        assert went == {"online": [], "offline": [bob.id]}
         assert await online() == []
+        # The loner shares no conversation with anyone: told nothing, told of by nobody.
+        await lone.barrier()
+        assert lone.events("presence_changed") == []
+        assert all(loner.id not in e.data["online"] for e in a.events("presence_changed"))

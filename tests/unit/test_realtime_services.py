@@ -20,6 +20,7 @@ from tests.fakes import RecordingPresenceNotifier
 from tests.unit.conftest import World
 
 START, STOP = TypingState.START, TypingState.STOP
+GROUP, DIRECT = ConversationKind.GROUP, ConversationKind.DIRECT
 
 
 async def test_typing_start_is_announced_once_renewed_silently_and_stopped() -> None:
@@ -48,26 +49,50 @@ async def test_an_unrenewed_start_expires_into_a_stop() -> None:
     assert notifier.events == [TypingChanged(42, 2, START), TypingChanged(42, 2, STOP)]
 
 
-async def test_presence_counts_tabs_and_tells_only_contacts(world: World) -> None:
+async def test_presence_counts_tabs_and_tells_each_conversation_once_per_flush(
+    world: World,
+) -> None:
     alice, bob, carol, loner = (world.user(n) for n in ("alice", "bob", "carol", "loner"))
-    await world.services.conversations.create(alice, ConversationKind.GROUP, "g", [bob, carol])
+    conversations = world.services.conversations
+    group = (await conversations.create(alice, GROUP, "g", [bob, carol])).view.conversation.id
+    direct = (await conversations.create(bob, DIRECT, None, [carol])).view.conversation.id
     presence = world.services.presence
 
     await presence.connected(alice, "tab-1")
     await presence.connected(alice, "tab-2")
     await presence.connected(loner, "tab-3")
-    assert await presence.online_contacts(bob) == [alice]
-    await presence.disconnected(alice, "tab-1")
-    assert await presence.online_contacts(carol) == [alice]
-    await presence.disconnected(alice, "tab-2")
-    await presence.disconnected(alice, "tab-2")
+    await presence.connected(carol, "tab-4")
+    assert await presence.online_contacts(bob) == [alice, carol]
+    await presence.flush()
 
+    # The loner shares no conversation: nobody is told about them.
     assert world.presence_events.events == [
-        PresenceChanged(alice, True, (bob, carol)),
-        PresenceChanged(loner, True, ()),
-        PresenceChanged(alice, False, (bob, carol)),
+        PresenceChanged((alice, carol), (), (group,)),
+        PresenceChanged((carol,), (), (direct,)),
     ]
-    assert await presence.online_contacts(bob) == []
+    world.presence_events.events.clear()
+    await presence.disconnected(alice, "tab-1")
+    await presence.flush()
+    assert world.presence_events.events == []  # another tab is still open
+    await presence.disconnected(alice, "tab-2")
+    await presence.disconnected(alice, "tab-2")
+    await presence.flush()
+    assert world.presence_events.events == [PresenceChanged((), (alice,), (group,))]
+    assert await presence.online_contacts(bob) == [carol]
+
+
+async def test_a_reconnect_storm_of_a_whole_group_is_one_presence_event(world: World) -> None:
+    members = [world.user(f"member{n}") for n in range(200)]
+    group = (
+        await world.services.conversations.create(members[0], GROUP, "all", members[1:])
+    ).view.conversation.id
+    presence = world.services.presence
+
+    for n, member in enumerate(members):
+        await presence.connected(member, f"sid-{n}")
+    await presence.flush()
+
+    assert world.presence_events.events == [PresenceChanged(tuple(members), (), (group,))]
 
 
 async def test_the_in_process_store_forgets_unknown_sockets() -> None:
