@@ -3,14 +3,16 @@ never stall on one slow socket, and never close a socket inside the broadcast.""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import socketio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from socketio import packet
+
+from service.background import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
 
     disconnecting_events: frozenset[str] = frozenset()
     max_queued: int = DEFAULT_MAX_QUEUED
-    _closing: set[asyncio.Task[None]] | None = None
+    _closing: BackgroundTasks | None = None
 
     async def emit(
         self,
@@ -90,12 +92,10 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             pass  # closed meanwhile: one socket's failure is not the broadcast's
         return True
 
-    def _later(self, work: Any) -> None:
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
         if self._closing is None:
-            self._closing = set()
-        task = asyncio.get_running_loop().create_task(work)
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+            self._closing = BackgroundTasks()
+        self._closing.start(work)
 
     async def _disconnect(self, sids: list[str], namespace: str) -> None:
         for sid in sids:

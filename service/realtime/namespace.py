@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
 from generated import models as dto
+from service.background import BackgroundTasks
 from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
 from service.domain.events import TypingState
 from service.dto import ack_error
@@ -53,8 +54,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(self, namespace: str, services: Services) -> None:
         super().__init__(namespace)
         self.services = services
-        # The loop keeps only weak references to tasks.
-        self._presence_work: set[asyncio.Task[None]] = set()
+        self._presence_work = BackgroundTasks()
         self._arrivals: dict[str, asyncio.Task[None]] = {}
         self._client_events: dict[str, Handler] = {
             "join_conversation": self._join_conversation,
@@ -91,7 +91,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         for conversation_id in conversations:
             await self.enter_room(sid, rooms.members(conversation_id))
         self.services.sessions.opened(claims)
-        self._arrivals[sid] = self._later(self._arrived(user_id, sid, conversations))
+        self._arrivals[sid] = self._presence_work.start(self._arrived(user_id, sid, conversations))
 
     async def on_disconnect(self, sid: str, *_reason: Any) -> None:
         # Engine.IO may close a socket from inside a broadcast (a send finds its ping
@@ -104,13 +104,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return
         self.services.sessions.closed(session["token_id"])
         arrival = self._arrivals.pop(sid, None)
-        self._later(self._departed(int(session["user_id"]), sid, arrival))
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(work)
-        self._presence_work.add(task)
-        task.add_done_callback(self._presence_work.discard)
-        return task
+        self._presence_work.start(self._departed(int(session["user_id"]), sid, arrival))
 
     async def _arrived(self, user_id: int, sid: str, conversations: set[int]) -> None:
         try:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.auth.tokens import TokenClaims
+from service.background import BackgroundTasks
 from service.domain.errors import Unauthorized
 from service.domain.events import SessionEnded, SessionEndReason
 from service.notifiers.base import SessionNotifier
 from service.services.clock import Clock
 from service.services.users import UserService
 from service.storage.ports import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,8 +35,7 @@ class SessionService:
     notifier: SessionNotifier
     clock: Clock
     _expiries: dict[str, _Expiry] = field(default_factory=dict)
-    # Running notifications: the loop keeps only weak references to tasks.
-    _ending: set[asyncio.Task[None]] = field(default_factory=set)
+    _ending: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     def opened(self, claims: TokenClaims) -> None:
         """A socket connected (or refreshed) with this token."""
@@ -84,6 +81,4 @@ class SessionService:
     def _expire(self, token_id: str) -> None:
         self._expiries.pop(token_id, None)
         event = SessionEnded(token_id, SessionEndReason.EXPIRED)
-        task = asyncio.get_running_loop().create_task(self.notifier.session_ended(event))
-        self._ending.add(task)
-        task.add_done_callback(self._ending.discard)
+        self._ending.start(self.notifier.session_ended(event))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 
+from service.background import BackgroundTasks
 from service.domain.events import TypingChanged, TypingState
 from service.notifiers.base import PresenceNotifier
 
@@ -20,8 +21,7 @@ class TypingService:
         self._notifier = notifier
         self.ttl_seconds = ttl_seconds
         self._expiries: dict[tuple[int, int], asyncio.TimerHandle] = {}
-        # The loop keeps only weak references to tasks: these keep the `stop`s alive.
-        self._stopping: set[asyncio.Task[None]] = set()
+        self._stopping = BackgroundTasks()
 
     async def update(self, user_id: int, conversation_id: int, state: TypingState) -> int:
         """Record a start (renewing it) or a stop; the seconds a start lasts."""
@@ -41,9 +41,7 @@ class TypingService:
     def _expire(self, key: tuple[int, int]) -> None:
         self._expiries.pop(key, None)
         # A failed emit is logged by the notifier.
-        task = asyncio.get_running_loop().create_task(self._notify(key, TypingState.STOP))
-        self._stopping.add(task)
-        task.add_done_callback(self._stopping.discard)
+        self._stopping.start(self._notify(key, TypingState.STOP))
 
     async def _notify(self, key: tuple[int, int], state: TypingState) -> None:
         conversation_id, user_id = key
