@@ -13,10 +13,9 @@ import logging
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.http.problems import problem
+from service.http.problems import refuse_connection
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,9 @@ class OriginGate:
             origin = headers.get("origin")
             if origin is not None and not self._allows(origin, scope, headers):
                 log.info("refused %s from origin %r", scope.get("path"), origin[:256])
-                await self._refuse(scope, receive, send)
+                await refuse_connection(
+                    scope, receive, send, "forbidden", "Requests from this origin are not allowed."
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -46,13 +47,3 @@ class OriginGate:
             return True
         scheme = _HTTP_SCHEME.get(scope["scheme"], scope["scheme"])
         return origin == f"{scheme}://{headers.get('host', '')}"
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            # Closing before accepting makes the server answer the handshake with 403.
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        response = problem(
-            Request(scope), "forbidden", "Requests from this origin are not allowed."
-        )
-        await response(scope, receive, send)

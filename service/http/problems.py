@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from generated import models as dto
 from service.domain.errors import DomainError, InvalidInput
@@ -117,3 +118,21 @@ def _allowed_methods(request: Request) -> set[str]:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return methods
+
+
+async def refuse_connection(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Refuse an HTTP request or a WebSocket handshake before any app sees it: a problem
+    response, or a close before accepting (which the server answers with 403)."""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    response = problem(Request(scope), code, detail)
+    response.headers.update(headers or {})
+    await response(scope, receive, send)

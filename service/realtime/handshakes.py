@@ -15,11 +15,10 @@ import logging
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.domain.errors import DomainError
-from service.http.problems import problem, rate_limit_headers
+from service.http.problems import rate_limit_headers, refuse_connection
 from service.ratelimit import RateLimited, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,10 @@ class HandshakeLimit:
             await self.limits.hit("handshakes", address)
         except (RateLimited, TooManyConnections) as exc:
             log.info("refused a Socket.IO handshake from %s: %s", address, exc.message)
-            await _refuse(exc, scope, receive, send)
+            headers = (
+                rate_limit_headers(exc) if isinstance(exc, RateLimited) else {"Retry-After": "60"}
+            )
+            await refuse_connection(scope, receive, send, exc.code, exc.message, headers)
             return
 
         noted = False
@@ -107,15 +109,3 @@ def _session_id(message: Message) -> str | None:
     except (ValueError, AttributeError):
         return None
     return sid if isinstance(sid, str) else None
-
-
-async def _refuse(exc: DomainError, scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1008})
-        return
-    response = problem(Request(scope), exc.code, exc.message)
-    if isinstance(exc, RateLimited):
-        response.headers.update(rate_limit_headers(exc))
-    else:
-        response.headers["Retry-After"] = "60"
-    await response(scope, receive, send)
