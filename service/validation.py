@@ -62,3 +62,17 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
             if depth <= limit:
                 stack.extend((child, depth) for child in item)
     return deepest
+
+
+def nests_deeper_than(encoded: str | bytes, value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value`, parsed from `encoded`, nests deeper than `limit`.
+
+    Nesting needs brackets: text with few of them is not walked at all.
+    """
+    if isinstance(encoded, str):
+        brackets = encoded.count("[") + encoded.count("{")
+    else:
+        brackets = encoded.count(b"[") + encoded.count(b"{")
+    if brackets <= limit:
+        return False
+    return nesting_depth(value, limit) > limit

@@ -14,7 +14,7 @@ from generated import models as dto
 from service.domain.model import MAX_ID
 from service.dto import field_errors
 from service.http.problems import HttpProblem
-from service.validation import MAX_DEPTH, input_errors, integral_as_int, nesting_depth
+from service.validation import MAX_DEPTH, input_errors, integral_as_int, nests_deeper_than
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -69,8 +69,6 @@ def _strict_json(raw: bytes) -> bytes | None:
     strict JSON: Python's parser also refuses NaN and Infinity here, which pydantic's
     would accept. `_TOO_DEEP` when it nests deeper than MAX_DEPTH.
     """
-    # Nesting needs brackets; a body with few needs no walk (and cannot recurse deeply).
-    could_be_deep = raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
     rewritten = False
 
     def parse_float(text: str) -> float | int:
@@ -88,7 +86,7 @@ def _strict_json(raw: bytes) -> bytes | None:
         return _TOO_DEEP
     except ValueError:
         return None
-    if could_be_deep and nesting_depth(document) > MAX_DEPTH:
+    if nests_deeper_than(raw, document):
         return _TOO_DEEP
     return json.dumps(document).encode() if rewritten else raw
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from socketio import packet
 
-from service.validation import MAX_DEPTH, nesting_depth
+from service.validation import MAX_DEPTH, nests_deeper_than
 
 # Socket.IO's own names, and the Engine.IO ones its clients treat as reserved.
 RESERVED_EVENTS = frozenset(
@@ -35,13 +35,6 @@ class Refusal:
 
     message: str
     location: str = "event"
-
-
-def _too_deep(encoded: Any, data: Any, limit: int = MAX_DEPTH) -> bool:
-    # Nesting needs brackets: most frames hold too few to be worth walking.
-    if isinstance(encoded, str) and encoded.count("[") + encoded.count("{") <= limit:
-        return False
-    return nesting_depth(data, limit) > limit
 
 
 _FROM_CLIENTS = frozenset(
@@ -80,7 +73,7 @@ class ContractPacket(packet.Packet):  # type: ignore[misc]
             return 0
         if self.packet_type == packet.EVENT:
             self._check_event(encoded_packet)
-        elif self.packet_type == packet.CONNECT and _too_deep(encoded_packet, self.data):
+        elif self.packet_type == packet.CONNECT and nests_deeper_than(encoded_packet, self.data):
             self.data = None  # absurd auth is no auth: the connection is refused
         return attachments
 
@@ -90,7 +83,7 @@ class ContractPacket(packet.Packet):  # type: ignore[misc]
             self._refuse(Refusal("An event is a JSON array that starts with its name."))
         elif data[0] in RESERVED_EVENTS:
             self._refuse(Refusal(f"{data[0]!r} is a reserved event name; clients cannot send it."))
-        elif _too_deep(encoded, data, MAX_DEPTH + 1):  # the array is one level
+        elif nests_deeper_than(encoded, data, MAX_DEPTH + 1):  # the array is one level
             self._refuse(Refusal(f"The payload nests deeper than {MAX_DEPTH} levels.", "payload"))
 
     def _refuse(self, refusal: Refusal, packet_id: Any = ...) -> None:
