@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
@@ -29,21 +28,13 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    name: str
-    item: RateLimitItem
-
-    @property
-    def window(self) -> int:
-        return int(self.item.get_expiry())
-
-
 class RateLimiter:
     """Named policies ("login", "send", ...) hit per key (a user id or a client address)."""
 
     def __init__(self, policies: dict[str, str], redis_url: str | None = None) -> None:
-        self.policies = {name: Policy(name, parse(text)) for name, text in policies.items()}
+        self.policies: dict[str, RateLimitItem] = {
+            name: parse(text) for name, text in policies.items()
+        }
         self._pool: ConnectionPool | None = None
         self._storage: Storage = MemoryStorage()
         if redis_url:
@@ -61,12 +52,12 @@ class RateLimiter:
 
     async def hit(self, policy: str, key: str | int) -> None:
         """Count one hit; `RateLimited` when the policy's limit is reached for the key."""
-        found = self.policies[policy]
-        if await self._limiter.hit(found.item, policy, str(key)):
+        item = self.policies[policy]
+        if await self._limiter.hit(item, policy, str(key)):
             return
-        stats = await self._limiter.get_window_stats(found.item, policy, str(key))
+        stats = await self._limiter.get_window_stats(item, policy, str(key))
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(policy, found.item.amount, found.window, retry_after)
+        raise RateLimited(policy, item.amount, int(item.get_expiry()), retry_after)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -142,9 +142,7 @@ class FakeConversationRepository(ConversationRepository):
             (c.id for c in self.store.conversations.values() if c.direct_key == direct_key), None
         )
 
-    async def get(
-        self, conversation_id: int, *, with_last_message: bool = True
-    ) -> Conversation | None:
+    async def get(self, conversation_id: int) -> Conversation | None:
         record = self.store.conversations.get(conversation_id)
         if record is None:
             return None

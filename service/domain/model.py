@@ -69,9 +69,6 @@ class Conversation:
     def participant_ids(self) -> tuple[int, ...]:
         return tuple(p.id for p in self.participants)
 
-    def participant(self, user_id: int) -> UserRef | None:
-        return next((p for p in self.participants if p.id == user_id), None)
-
 
 @dataclass(frozen=True, slots=True)
 class ConversationView:

@@ -117,8 +117,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             for conversation_id in conversations - now:
                 await self.leave_room(sid, rooms.members(conversation_id))
         except Exception:
-            # Presence is a nicety; the socket works without it.
-            log.exception("recording the presence of socket %s failed", sid)
+            # The socket works without either; its rooms catch up when it reconnects.
+            log.exception("recording the presence or rooms of socket %s failed", sid)
         finally:
             self._arrivals.pop(sid, None)
 

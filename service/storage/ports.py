@@ -65,11 +65,8 @@ class ConversationRepository(ABC):
         """The id of the direct conversation with this key, or None."""
 
     @abstractmethod
-    async def get(
-        self, conversation_id: int, *, with_last_message: bool = True
-    ) -> Conversation | None:
-        """The conversation with participants and (unless told not to) its last message,
-        or None."""
+    async def get(self, conversation_id: int) -> Conversation | None:
+        """The conversation with participants and its last message, or None."""
 
     @abstractmethod
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:

@@ -150,13 +150,11 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             select(ConversationRow.id).where(ConversationRow.direct_key == direct_key)
         )
 
-    async def get(
-        self, conversation_id: int, *, with_last_message: bool = True
-    ) -> Conversation | None:
+    async def get(self, conversation_id: int) -> Conversation | None:
         row = await self.session.get(ConversationRow, conversation_id, populate_existing=True)
         if row is None:
             return None
-        return (await self._hydrate([row], with_last_message=with_last_message))[0]
+        return (await self._hydrate([row]))[0]
 
     async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
         ids = list(user_ids)
@@ -220,9 +218,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         rows = list(await self.session.scalars(query))
         return await self._hydrate(rows)
 
-    async def _hydrate(
-        self, rows: Sequence[ConversationRow], *, with_last_message: bool = True
-    ) -> list[Conversation]:
+    async def _hydrate(self, rows: Sequence[ConversationRow]) -> list[Conversation]:
         """Load participants and last messages of many conversations in two queries."""
         ids = [row.id for row in rows]
         participants: dict[int, list[UserRef]] = {cid: [] for cid in ids}
@@ -235,11 +231,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             )
             for conversation_id, user in found:
                 participants[conversation_id].append(_ref(user))
-        last_ids = [
-            row.last_message_id
-            for row in rows
-            if row.last_message_id is not None and with_last_message
-        ]
+        last_ids = [row.last_message_id for row in rows if row.last_message_id is not None]
         last: dict[int, Message] = {}
         if last_ids:
             found_messages = await self.session.execute(
