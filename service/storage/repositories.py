@@ -257,19 +257,16 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             for row in rows
         ]
 
-    async def rename(self, conversation_id: int, title: str, now: datetime) -> None:
+    async def _set(self, conversation_id: int, **values: object) -> None:
         await self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
-            .values(title=title, updated_at=now)
+            update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values)
         )
 
+    async def rename(self, conversation_id: int, title: str, now: datetime) -> None:
+        await self._set(conversation_id, title=title, updated_at=now)
+
     async def touch(self, conversation_id: int, now: datetime) -> None:
-        await self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
-            .values(updated_at=now)
-        )
+        await self._set(conversation_id, updated_at=now)
 
     async def next_seq(self, conversation_id: int, now: datetime) -> int | None:
         seq: int | None = await self.session.scalar(
@@ -281,11 +278,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         return seq
 
     async def set_last_message(self, conversation_id: int, message_id: int) -> None:
-        await self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
-            .values(last_message_id=message_id)
-        )
+        await self._set(conversation_id, last_message_id=message_id)
 
     async def participant(self, conversation_id: int, user_id: int) -> UserRef | None:
         row = await self.session.scalar(
@@ -353,11 +346,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         )
 
     async def set_owner(self, conversation_id: int, user_id: int) -> None:
-        await self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
-            .values(owner_id=user_id)
-        )
+        await self._set(conversation_id, owner_id=user_id)
 
 
 class SqlAlchemyMessageRepository(MessageRepository):
