@@ -45,10 +45,6 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
     except ClientDisconnect as exc:
         raise HttpProblem("bad_request", "The client disconnected.") from exc
     raw = _strict_json(b"".join(chunks))
-    if raw is None:
-        raise HttpProblem("bad_request", "The request body is not valid JSON.")
-    if raw is _TOO_DEEP:
-        raise _invalid("body", f"must not nest deeper than {MAX_DEPTH} levels")
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -61,13 +57,13 @@ async def read_body(request: Request, model: type[Model], max_bytes: int) -> Mod
         ) from exc
 
 
-_TOO_DEEP = b"nested too deep"
+_TOO_DEEP = f"must not nest deeper than {MAX_DEPTH} levels"
 
 
-def _strict_json(raw: bytes) -> bytes | None:
-    """The body with `5.0` rewritten as `5` (`integral_as_int`), or None when it is not
-    strict JSON: Python's parser also refuses NaN and Infinity here, which pydantic's
-    would accept. `_TOO_DEEP` when it nests deeper than MAX_DEPTH.
+def _strict_json(raw: bytes) -> bytes:
+    """The body with `5.0` rewritten as `5` (`integral_as_int`); a 400 problem when it is
+    not strict JSON (Python's parser also refuses NaN and Infinity here, which pydantic's
+    would accept), a 422 when it nests deeper than MAX_DEPTH.
     """
     rewritten = False
 
@@ -82,12 +78,12 @@ def _strict_json(raw: bytes) -> bytes | None:
 
     try:
         document = json.loads(raw, parse_float=parse_float, parse_constant=refuse_constant)
-    except RecursionError:
-        return _TOO_DEEP
-    except ValueError:
-        return None
+    except RecursionError as exc:
+        raise _invalid("body", _TOO_DEEP) from exc
+    except ValueError as exc:
+        raise HttpProblem("bad_request", "The request body is not valid JSON.") from exc
     if nests_deeper_than(raw, document):
-        return _TOO_DEEP
+        raise _invalid("body", _TOO_DEEP)
     return json.dumps(document).encode() if rewritten else raw
 
 
