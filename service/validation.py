@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from service.domain.errors import InputError
+from service.domain.model import MAX_ID
 
 MAX_ERRORS = 100
+# An id exactly as the service writes one: no sign, spaces, underscores, leading zeros
+# or non-ASCII digits (all of which int() would take).
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,15}")
 # No request or event of the contract nests more than a few levels; a bound far above
 # that keeps recursive code (parsers, validators, loggers) away from Python's limit.
 MAX_DEPTH = 32
@@ -76,3 +81,10 @@ def nests_deeper_than(encoded: str | bytes, value: Any, limit: int = MAX_DEPTH) 
     if brackets <= limit:
         return False
     return nesting_depth(value, limit) > limit
+
+
+def canonical_id(text: str) -> int | None:
+    """The id `text` spells as the service writes ids, within 1..MAX_ID; else None."""
+    if not _CANONICAL_ID.fullmatch(text) or int(text) > MAX_ID:
+        return None
+    return int(text)

@@ -11,12 +11,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from service.domain.errors import Unauthorized
-from service.domain.model import MAX_ID
 from service.services.clock import Clock
+from service.validation import canonical_id
 
 _ALGORITHM = "HS256"
-# A user id exactly as `issue` writes it: no sign, spaces, underscores or non-ASCII digits.
-_SUBJECT = re.compile(r"[1-9][0-9]{0,15}")
 _TOKEN_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_TOKEN_CHARS = 4096
 
@@ -84,10 +82,9 @@ class TokenCodec:
             raise Unauthorized("Missing or invalid token.") from exc
         subject, token_id = claims["sub"], claims["jti"]
         expires, issued = claims["exp"], claims["iat"]
+        user_id = canonical_id(subject) if isinstance(subject, str) else None
         if (
-            not isinstance(subject, str)
-            or not _SUBJECT.fullmatch(subject)
-            or int(subject) > MAX_ID
+            user_id is None
             or not isinstance(token_id, str)
             or not _TOKEN_ID.fullmatch(token_id)
             or type(expires) is not int
@@ -100,4 +97,4 @@ class TokenCodec:
             raise Unauthorized("The token has expired.")
         if issued > now + 60:  # a little leeway for clocks of several processes
             raise Unauthorized("Missing or invalid token.")
-        return TokenClaims(int(subject), token_id, datetime.fromtimestamp(expires, UTC))
+        return TokenClaims(user_id, token_id, datetime.fromtimestamp(expires, UTC))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,6 @@ from service.domain.events import (
     RemovalReason,
 )
 from service.domain.model import (
-    MAX_ID,
     ActivityCursor,
     Conversation,
     ConversationKind,
@@ -29,15 +27,13 @@ from service.notifiers.base import ConversationNotifier
 from service.services.clock import Clock
 from service.services.rules import clean_text, conversation_not_found, unique_ids, unknown_users
 from service.storage.ports import UnitOfWork
+from service.validation import canonical_id
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedConversation:
     view: ConversationView
     created: bool
-
-
-_CURSOR_ID = re.compile(r"[1-9][0-9]{0,15}")
 
 
 def encode_cursor(cursor: ActivityCursor) -> str:
@@ -60,11 +56,10 @@ def decode_cursor(value: str) -> ActivityCursor:
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
         raise invalid from exc
     # Only the ids encode_cursor writes: one beyond 64 bits would fail in the database.
-    if not _CURSOR_ID.fullmatch(conversation_id):
+    cursor_id = canonical_id(conversation_id)
+    if cursor_id is None:
         raise invalid
-    if int(conversation_id) > MAX_ID:
-        raise invalid
-    return ActivityCursor(updated_at, int(conversation_id))
+    return ActivityCursor(updated_at, cursor_id)
 
 
 class ConversationService:
