@@ -159,11 +159,9 @@ class ConversationService:
         """The caller's conversations, newest activity first."""
         before = None if cursor is None else decode_cursor(cursor)
         async with self._uow_factory() as uow:
-            found = await uow.conversations.list_for_user(
-                caller_id, limit + 1, before, updated_since
-            )
+            found = await uow.reads.conversations(caller_id, limit + 1, before, updated_since)
             page = found[:limit]
-            read = await uow.read_states.read_seqs(caller_id, [c.id for c in page])
+            read = await uow.reads.read_seqs(caller_id, [c.id for c in page])
         views = tuple(ConversationView(c, read.get(c.id, 0)) for c in page)
         next_cursor = None
         if len(found) > limit:
@@ -179,7 +177,7 @@ class ConversationService:
     async def ids_for(self, user_id: int) -> list[int]:
         """The ids of the user's conversations (the rooms their sockets belong in)."""
         async with self._uow_factory() as uow:
-            return await uow.conversations.ids_for_user(user_id)
+            return await uow.reads.conversation_ids(user_id)
 
     async def ensure_participant(self, caller_id: int, conversation_id: int) -> None:
         """`NotFound` unless the caller participates in the conversation."""
@@ -288,7 +286,7 @@ class ConversationService:
         self, uow: UnitOfWork, conversation_id: int, caller_id: int
     ) -> ConversationView:
         conversation = await self._participating(uow, conversation_id, caller_id)
-        read = await uow.read_states.read_seqs(caller_id, [conversation_id])
+        read = await uow.reads.read_seqs(caller_id, [conversation_id])
         return ConversationView(conversation, read.get(conversation_id, 0))
 
     async def _load(self, uow: UnitOfWork, conversation_id: int) -> Conversation:

@@ -53,7 +53,7 @@ class PresenceService:
 
     async def online_contacts(self, user_id: int) -> list[int]:
         async with self._uow_factory() as uow:
-            contacts = await uow.conversations.contacts(user_id)
+            contacts = await uow.reads.contacts(user_id)
         return sorted(await self._store.online(contacts))
 
     async def flush(self) -> None:
@@ -63,7 +63,7 @@ class PresenceService:
         if not changes:
             return
         async with self._uow_factory() as uow:
-            memberships = await uow.conversations.memberships(changes)
+            memberships = await uow.reads.memberships(changes)
         audiences: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
         for conversation_id, members in sorted(memberships.items()):
             online = tuple(sorted(u for u in members if changes[u]))

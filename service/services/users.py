@@ -82,7 +82,7 @@ class UserService:
     async def directory(self, prefix: str | None, after: int, limit: int) -> UserPage:
         """Users by id, filtered by a username or display-name prefix."""
         async with self._uow_factory() as uow:
-            users = await uow.users.search(prefix, after, limit + 1)
+            users = await uow.reads.search_users(prefix, after, limit + 1)
         page = tuple(users[:limit])
         next_after = page[-1].id if len(users) > limit else None
         return UserPage(page, next_after)

@@ -1,4 +1,4 @@
-"""Repository and unit-of-work ports. Services depend on these, never on SQLAlchemy."""
+"""Repository, read-model and unit-of-work ports. Services depend on these, never on SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -38,10 +38,6 @@ class UserRepository(ABC):
     @abstractmethod
     async def credentials(self, username: str) -> Credentials | None:
         """The user and their password hash, or None."""
-
-    @abstractmethod
-    async def search(self, prefix: str | None, after: int, limit: int) -> list[User]:
-        """Users with id > `after` whose username or display name starts with `prefix`."""
 
 
 class ConversationRepository(ABC):
@@ -87,20 +83,6 @@ class ConversationRepository(ABC):
         """Point the conversation at its newest message."""
 
     @abstractmethod
-    async def ids_for_user(self, user_id: int) -> list[int]:
-        """The ids of the user's conversations."""
-
-    @abstractmethod
-    async def list_for_user(
-        self,
-        user_id: int,
-        limit: int,
-        before: ActivityCursor | None,
-        updated_since: datetime | None,
-    ) -> list[Conversation]:
-        """The user's conversations, newest activity first, strictly after `before`."""
-
-    @abstractmethod
     async def rename(self, conversation_id: int, title: str, now: datetime) -> None:
         """Set the title and bump `updated_at`."""
 
@@ -122,14 +104,6 @@ class ConversationRepository(ABC):
         now: datetime,
     ) -> None:
         """Add participants whose read watermark starts at the message given."""
-
-    @abstractmethod
-    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
-        """For each conversation of any of these users, which of them participate."""
-
-    @abstractmethod
-    async def contacts(self, user_id: int) -> list[int]:
-        """Everyone sharing a conversation with the user, ascending, without them."""
 
     @abstractmethod
     async def remove_participant(self, conversation_id: int, user_id: int) -> None:
@@ -167,17 +141,6 @@ class MessageRepository(ABC):
     async def get(self, conversation_id: int, message_id: int) -> Message | None:
         """The message if it belongs to the conversation."""
 
-    @abstractmethod
-    async def page(
-        self,
-        conversation_id: int,
-        after: int | None,
-        before: int | None,
-        limit: int,
-        newest_first: bool,
-    ) -> list[Message]:
-        """Up to `limit` messages with after < id < before, in the order asked."""
-
 
 class ReadStateRepository(ABC):
     @abstractmethod
@@ -201,6 +164,56 @@ class ReadStateRepository(ABC):
     ) -> None:
         """Move the delivery watermark (the caller ensures it only moves forward)."""
 
+
+class RevokedTokenRepository(ABC):
+    @abstractmethod
+    async def add(self, token_id: str, expires_at: datetime) -> None:
+        """Revoke a token until it expires; revoking it again changes nothing."""
+
+    @abstractmethod
+    async def is_revoked(self, token_id: str) -> bool:
+        """Whether the token was revoked."""
+
+    @abstractmethod
+    async def purge(self, expired_before: datetime) -> None:
+        """Forget revocations of tokens that expired before the time given."""
+
+
+class ReadModel(ABC):
+    """The queries behind lists and badges: user search, conversation lists, history
+    pages, unread summaries, contacts. Write-side repositories keep to adding, getting
+    and changing rows; everything that filters, orders, pages or counts across rows is
+    here, and has one implementation, tested against SQLite and PostgreSQL."""
+
+    @abstractmethod
+    async def search_users(self, prefix: str | None, after: int, limit: int) -> list[User]:
+        """Users with id > `after` whose username or display name starts with `prefix`."""
+
+    @abstractmethod
+    async def conversation_ids(self, user_id: int) -> list[int]:
+        """The ids of the user's conversations."""
+
+    @abstractmethod
+    async def conversations(
+        self,
+        user_id: int,
+        limit: int,
+        before: ActivityCursor | None,
+        updated_since: datetime | None,
+    ) -> list[Conversation]:
+        """The user's conversations, newest activity first, strictly after `before`."""
+
+    @abstractmethod
+    async def messages(
+        self,
+        conversation_id: int,
+        after: int | None,
+        before: int | None,
+        limit: int,
+        newest_first: bool,
+    ) -> list[Message]:
+        """Up to `limit` messages with after < id < before, in the order asked."""
+
     @abstractmethod
     async def newly_read_ids(
         self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
@@ -217,29 +230,25 @@ class ReadStateRepository(ABC):
     async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
         """The user's unread count (last_seq - last_read_seq) in each conversation."""
 
-
-class RevokedTokenRepository(ABC):
     @abstractmethod
-    async def add(self, token_id: str, expires_at: datetime) -> None:
-        """Revoke a token until it expires; revoking it again changes nothing."""
+    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
+        """For each conversation of any of these users, which of them participate."""
 
     @abstractmethod
-    async def is_revoked(self, token_id: str) -> bool:
-        """Whether the token was revoked."""
-
-    @abstractmethod
-    async def purge(self, expired_before: datetime) -> None:
-        """Forget revocations of tokens that expired before the time given."""
+    async def contacts(self, user_id: int) -> list[int]:
+        """Everyone sharing a conversation with the user, ascending, without them."""
 
 
 class UnitOfWork(ABC):
-    """One transaction over all repositories. Leaving without `commit` rolls back."""
+    """One transaction over all repositories and the read model. Leaving without
+    `commit` rolls back."""
 
     users: UserRepository
     conversations: ConversationRepository
     messages: MessageRepository
     read_states: ReadStateRepository
     revoked_tokens: RevokedTokenRepository
+    reads: ReadModel
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.errors import Conflict
 from service.domain.model import (
-    ActivityCursor,
     Conversation,
     ConversationKind,
     Credentials,
@@ -34,26 +33,7 @@ from service.storage.ports import (
     RevokedTokenRepository,
     UserRepository,
 )
-
-
-def _user(row: UserRow) -> User:
-    return User(row.id, row.username, row.display_name, row.created_at)
-
-
-def _ref(row: UserRow) -> UserRef:
-    return UserRef(row.id, row.username, row.display_name)
-
-
-def _message(row: MessageRow, sender: UserRow) -> Message:
-    return Message(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        seq=row.seq,
-        sender=_ref(sender),
-        body=row.body,
-        client_message_id=row.client_message_id,
-        created_at=row.created_at,
-    )
+from service.storage.rows import hydrate, message_of, ref_of, user_of
 
 
 async def _insert(session: AsyncSession, row: object, conflict: str) -> None:
@@ -65,10 +45,6 @@ async def _insert(session: AsyncSession, row: object, conflict: str) -> None:
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(conflict) from exc
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SqlAlchemyUserRepository(UserRepository):
@@ -85,11 +61,11 @@ class SqlAlchemyUserRepository(UserRepository):
             created_at=now,
         )
         await _insert(self.session, row, f"Username {username} is taken.")
-        return _user(row)
+        return user_of(row)
 
     async def get(self, user_id: int) -> User | None:
         row = await self.session.get(UserRow, user_id)
-        return None if row is None else _user(row)
+        return None if row is None else user_of(row)
 
     async def existing_ids(self, user_ids: Iterable[int]) -> set[int]:
         ids = set(user_ids)
@@ -100,19 +76,7 @@ class SqlAlchemyUserRepository(UserRepository):
 
     async def credentials(self, username: str) -> Credentials | None:
         row = await self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else Credentials(_user(row), row.password_hash)
-
-    async def search(self, prefix: str | None, after: int, limit: int) -> list[User]:
-        query = select(UserRow).where(UserRow.id > after).order_by(UserRow.id).limit(limit)
-        if prefix:
-            pattern = _escape_like(prefix.lower()) + "%"
-            query = query.where(
-                or_(
-                    func.lower(UserRow.username).like(pattern, escape="\\"),
-                    func.lower(UserRow.display_name).like(pattern, escape="\\"),
-                )
-            )
-        return [_user(row) for row in await self.session.scalars(query)]
+        return None if row is None else Credentials(user_of(row), row.password_hash)
 
 
 class SqlAlchemyConversationRepository(ConversationRepository):
@@ -154,31 +118,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         row = await self.session.get(ConversationRow, conversation_id, populate_existing=True)
         if row is None:
             return None
-        return (await self._hydrate([row]))[0]
-
-    async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
-        ids = list(user_ids)
-        found: dict[int, list[int]] = {}
-        if not ids:
-            return found
-        rows = await self.session.execute(
-            select(ParticipantRow.conversation_id, ParticipantRow.user_id).where(
-                ParticipantRow.user_id.in_(ids)
-            )
-        )
-        for conversation_id, user_id in rows.all():
-            found.setdefault(conversation_id, []).append(user_id)
-        return found
-
-    async def contacts(self, user_id: int) -> list[int]:
-        mine = select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
-        found = await self.session.scalars(
-            select(ParticipantRow.user_id)
-            .where(ParticipantRow.conversation_id.in_(mine), ParticipantRow.user_id != user_id)
-            .distinct()
-            .order_by(ParticipantRow.user_id)
-        )
-        return list(found)
+        return (await hydrate(self.session, [row]))[0]
 
     async def is_participant(self, conversation_id: int, user_id: int) -> bool:
         found = await self.session.scalar(
@@ -188,74 +128,6 @@ class SqlAlchemyConversationRepository(ConversationRepository):
             )
         )
         return found is not None
-
-    async def list_for_user(
-        self,
-        user_id: int,
-        limit: int,
-        before: ActivityCursor | None,
-        updated_since: datetime | None,
-    ) -> list[Conversation]:
-        query = (
-            select(ConversationRow)
-            .join(ParticipantRow, ParticipantRow.conversation_id == ConversationRow.id)
-            .where(ParticipantRow.user_id == user_id)
-            .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc())
-            .limit(limit)
-        )
-        if before is not None:
-            query = query.where(
-                or_(
-                    ConversationRow.updated_at < before.updated_at,
-                    and_(
-                        ConversationRow.updated_at == before.updated_at,
-                        ConversationRow.id < before.conversation_id,
-                    ),
-                )
-            )
-        if updated_since is not None:
-            query = query.where(ConversationRow.updated_at >= updated_since)
-        rows = list(await self.session.scalars(query))
-        return await self._hydrate(rows)
-
-    async def _hydrate(self, rows: Sequence[ConversationRow]) -> list[Conversation]:
-        """Load participants and last messages of many conversations in two queries."""
-        ids = [row.id for row in rows]
-        participants: dict[int, list[UserRef]] = {cid: [] for cid in ids}
-        if ids:
-            found = await self.session.execute(
-                select(ParticipantRow.conversation_id, UserRow)
-                .join(UserRow, UserRow.id == ParticipantRow.user_id)
-                .where(ParticipantRow.conversation_id.in_(ids))
-                .order_by(ParticipantRow.conversation_id, UserRow.id)
-            )
-            for conversation_id, user in found:
-                participants[conversation_id].append(_ref(user))
-        last_ids = [row.last_message_id for row in rows if row.last_message_id is not None]
-        last: dict[int, Message] = {}
-        if last_ids:
-            found_messages = await self.session.execute(
-                select(MessageRow, UserRow)
-                .join(UserRow, UserRow.id == MessageRow.sender_id)
-                .where(MessageRow.id.in_(last_ids))
-            )
-            for message, sender in found_messages:
-                last[message.conversation_id] = _message(message, sender)
-        return [
-            Conversation(
-                id=row.id,
-                kind=ConversationKind(row.kind),
-                title=row.title,
-                participants=tuple(participants[row.id]),
-                created_by=row.created_by,
-                owner_id=row.owner_id,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-                last_message=last.get(row.id),
-                last_seq=row.last_seq,
-            )
-            for row in rows
-        ]
 
     async def _set(self, conversation_id: int, **values: object) -> None:
         await self.session.execute(
@@ -289,13 +161,7 @@ class SqlAlchemyConversationRepository(ConversationRepository):
                 ParticipantRow.user_id == user_id,
             )
         )
-        return None if row is None else _ref(row)
-
-    async def ids_for_user(self, user_id: int) -> list[int]:
-        found = await self.session.scalars(
-            select(ParticipantRow.conversation_id).where(ParticipantRow.user_id == user_id)
-        )
-        return list(found)
+        return None if row is None else ref_of(row)
 
     async def delete(self, conversation_id: int) -> None:
         # Explicit deletes: SQLite enforces ON DELETE CASCADE only with a pragma.
@@ -386,7 +252,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
             )
         )
         pair = found.first()
-        return None if pair is None else _message(*pair)
+        return None if pair is None else message_of(*pair)
 
     async def get(self, conversation_id: int, message_id: int) -> Message | None:
         found = await self.session.execute(
@@ -395,29 +261,7 @@ class SqlAlchemyMessageRepository(MessageRepository):
             .where(MessageRow.id == message_id, MessageRow.conversation_id == conversation_id)
         )
         pair = found.first()
-        return None if pair is None else _message(*pair)
-
-    async def page(
-        self,
-        conversation_id: int,
-        after: int | None,
-        before: int | None,
-        limit: int,
-        newest_first: bool,
-    ) -> list[Message]:
-        query = (
-            select(MessageRow, UserRow)
-            .join(UserRow, UserRow.id == MessageRow.sender_id)
-            .where(MessageRow.conversation_id == conversation_id)
-            .order_by(MessageRow.id.desc() if newest_first else MessageRow.id)
-            .limit(limit)
-        )
-        if after is not None:
-            query = query.where(MessageRow.id > after)
-        if before is not None:
-            query = query.where(MessageRow.id < before)
-        found = await self.session.execute(query)
-        return [_message(message, sender) for message, sender in found]
+        return None if pair is None else message_of(*pair)
 
 
 class SqlAlchemyReadStateRepository(ReadStateRepository):
@@ -469,44 +313,6 @@ class SqlAlchemyReadStateRepository(ReadStateRepository):
             )
             .values(**values)
         )
-
-    async def newly_read_ids(
-        self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
-    ) -> list[int]:
-        found = await self.session.scalars(
-            select(MessageRow.id)
-            .where(
-                MessageRow.conversation_id == conversation_id,
-                MessageRow.id > (after or 0),
-                MessageRow.id <= upto,
-                MessageRow.sender_id != reader_id,
-            )
-            .order_by(MessageRow.id.desc())
-            .limit(limit)
-        )
-        return sorted(found)
-
-    async def read_seqs(
-        self, user_id: int, conversation_ids: Iterable[int] | None = None
-    ) -> dict[int, int]:
-        query = select(ParticipantRow.conversation_id, ParticipantRow.last_read_seq).where(
-            ParticipantRow.user_id == user_id
-        )
-        if conversation_ids is not None:
-            query = query.where(ParticipantRow.conversation_id.in_(list(conversation_ids)))
-        found = await self.session.execute(query)
-        return {cid: seq for cid, seq in found.all()}
-
-    async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
-        found = await self.session.execute(
-            select(
-                ParticipantRow.conversation_id,
-                ConversationRow.last_seq - ParticipantRow.last_read_seq,
-            )
-            .join(ConversationRow, ConversationRow.id == ParticipantRow.conversation_id)
-            .where(ParticipantRow.user_id == user_id)
-        )
-        return {cid: unread for cid, unread in found.all()}
 
 
 class SqlAlchemyRevokedTokenRepository(RevokedTokenRepository):

@@ -1,4 +1,5 @@
-"""SQLAlchemy unit of work: one session, one transaction, all repositories."""
+"""SQLAlchemy unit of work: one session, one transaction, all repositories and the
+read model."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.storage.database import Database
 from service.storage.ports import UnitOfWork
+from service.storage.read_model import SqlAlchemyReadModel
 from service.storage.repositories import (
     SqlAlchemyConversationRepository,
     SqlAlchemyMessageRepository,
@@ -34,6 +36,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.messages = SqlAlchemyMessageRepository(session)
         self.read_states = SqlAlchemyReadStateRepository(session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(session)
+        self.reads = SqlAlchemyReadModel(session)
         return self
 
     async def __aexit__(

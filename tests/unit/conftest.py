@@ -1,28 +1,57 @@
+"""Services on the real SQLAlchemy unit of work over a SQLite file, with recording
+notifiers and a ticking clock: the storage is the one users have, so no fake
+re-implements its queries; what a service tells the world is recorded."""
+
 from __future__ import annotations
 
+import asyncio
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from service.bootstrap import bootstrap
-from service.domain.model import Credentials, User
+from service.domain.model import UserRef
 from service.presence.store import InProcessPresenceStore
 from service.services.container import Services
 from service.settings import Settings
+from service.storage.database import Database
+from service.storage.migrate import migrate
+from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import (
-    FakeUnitOfWork,
     RecordingConversationNotifier,
     RecordingMessageNotifier,
     RecordingPresenceNotifier,
     RecordingSessionNotifier,
-    Store,
     TickingClock,
 )
 
 
+class FailableUnitOfWork(SqlAlchemyUnitOfWork):
+    """The real unit of work, whose commit and ping fail while `failing[0]` is set."""
+
+    def __init__(self, database: Database, failing: list[bool]) -> None:
+        super().__init__(database)
+        self._failing = failing
+
+    async def commit(self) -> None:
+        if self._failing[0]:
+            raise RuntimeError("the database went away")
+        await super().commit()
+
+    async def ping(self) -> None:
+        if self._failing[0]:
+            raise RuntimeError("the database went away")
+        await super().ping()
+
+
 @dataclass
 class World:
-    store: Store
+    path: Path
     services: Services
     conversation_events: RecordingConversationNotifier
     message_events: RecordingMessageNotifier
@@ -31,19 +60,59 @@ class World:
     clock: TickingClock
     failing_commits: list[bool]
 
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run one statement on the file (committed at once) and return its rows."""
+        with sqlite3.connect(self.path) as db:
+            return db.execute(statement, params).fetchall()
+
+    def ids(self, table: str) -> list[Any]:
+        """The ids (token ids for revoked tokens) in a table, ascending."""
+        key = "token_id" if table == "revoked_tokens" else "id"
+        return [row[0] for row in self.sql(f"SELECT {key} FROM {table} ORDER BY {key}")]
+
     def user(self, username: str) -> int:
-        user = User(self.store.new_id(), username, username.title(), self.clock())
-        self.store.users[user.id] = Credentials(user, "unused")
-        return user.id
+        """A user written straight to the file: registering hashes a password."""
+        created = self.clock().isoformat(sep=" ")
+        self.sql(
+            "INSERT INTO users (username, display_name, password_hash, created_at)"
+            " VALUES (?, ?, 'unusable', ?)",
+            username,
+            username.title(),
+            created,
+        )
+        found: int = self.sql("SELECT id FROM users WHERE username = ?", username)[0][0]
+        return found
+
+    def ref(self, user_id: int) -> UserRef:
+        username, display_name = self.sql(
+            "SELECT username, display_name FROM users WHERE id = ?", user_id
+        )[0]
+        return UserRef(user_id, username, display_name)
 
     def clear_events(self) -> None:
         self.conversation_events.events.clear()
         self.message_events.events.clear()
 
 
+@pytest.fixture(scope="session")
+def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test: migrating each time is slow."""
+    path = tmp_path_factory.mktemp("template") / "chat.db"
+
+    async def build() -> None:
+        database = Database(f"sqlite+aiosqlite:///{path}")
+        await migrate(database.engine)
+        await database.dispose()
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture
-def world() -> World:
-    store = Store()
+async def world(migrated_file: Path, tmp_path: Path) -> AsyncIterator[World]:
+    path = tmp_path / "chat.db"
+    shutil.copy(migrated_file, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
     clock = TickingClock()
     conversations = RecordingConversationNotifier()
     messages = RecordingMessageNotifier()
@@ -52,7 +121,7 @@ def world() -> World:
     failing: list[bool] = [False]
     services = bootstrap(
         settings=Settings(jwt_secret="unit-test-secret-" + "x" * 32),
-        uow_factory=lambda: FakeUnitOfWork(store, fail_commit=failing[0]),
+        uow_factory=lambda: FailableUnitOfWork(database, failing),
         conversation_notifier=conversations,
         message_notifier=messages,
         presence_notifier=presence,
@@ -60,4 +129,5 @@ def world() -> World:
         presence_store=InProcessPresenceStore(),
         clock=clock,
     )
-    return World(store, services, conversations, messages, presence, sessions, clock, failing)
+    yield World(path, services, conversations, messages, presence, sessions, clock, failing)
+    await database.dispose()

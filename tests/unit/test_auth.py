@@ -111,7 +111,7 @@ async def test_register_login_and_duplicate_username(world: World) -> None:
 async def test_a_token_whose_user_does_not_exist_is_refused(world: World) -> None:
     alice = await world.services.users.register("alice", "correct horse", "Alice")
     token = (await world.services.users.login("alice", "correct horse")).token.token
-    del world.store.users[alice.id]
+    world.sql("DELETE FROM users WHERE id = ?", alice.id)
 
     with pytest.raises(Unauthorized, match="no longer exists"):
         await world.services.users.authenticate(token)
@@ -133,4 +133,4 @@ async def test_directory_pages_and_filters(world: World) -> None:
 async def test_register_refuses_blank_or_nul_display_names(world: World, display_name: str) -> None:
     with pytest.raises(InvalidInput):
         await world.services.users.register("alice", "correct horse", display_name)
-    assert world.store.users == {}
+    assert world.ids("users") == []

@@ -63,7 +63,7 @@ async def test_create_refuses_broken_rules_and_changes_nothing(
     with pytest.raises(InvalidInput):
         await world.services.conversations.create(ids["alice"], kind, title, participant_ids)
 
-    assert world.store.conversations == {}
+    assert world.ids("conversations") == []
     assert world.conversation_events.events == []
 
 
@@ -85,7 +85,7 @@ async def test_unknown_participants_are_invalid_input_naming_the_field(world: Wo
         await world.services.conversations.create(alice, GROUP, "ghosts", [bob, 999])
     assert [e.location for e in raised.value.errors] == ["body.participant_ids"]
 
-    assert world.store.conversations == {}
+    assert world.ids("conversations") == []
 
 
 async def test_outsider_cannot_see_or_join_a_conversation(world: World) -> None:
@@ -125,11 +125,11 @@ async def test_only_the_owner_deletes_a_group(world: World) -> None:
 
     with pytest.raises(Forbidden):
         await world.services.conversations.delete(bob, cid)
-    assert cid in world.store.conversations
+    assert cid in world.ids("conversations")
 
     await world.services.conversations.delete(alice, cid)
 
-    assert cid not in world.store.conversations
+    assert cid not in world.ids("conversations")
     assert world.conversation_events.events == [
         ConversationDeleted(cid, (alice, bob), RemovalReason.DELETED)
     ]
@@ -147,7 +147,7 @@ async def test_added_participants_get_created_others_get_updated(world: World) -
     created, updated = world.conversation_events.events
     assert created == ConversationCreated(view.conversation, (carol,))
     assert isinstance(updated, ConversationUpdated)
-    assert updated.added == (world.store.users[carol].user.ref,)
+    assert updated.added == (world.ref(carol),)
     # Carol joins with the history read: nothing unread for her.
     carols = await world.services.conversations.get(carol, cid)
     assert (carols.unread_count, carols.last_read_seq) == (0, 1)
@@ -179,7 +179,7 @@ async def test_last_participant_leaving_deletes_the_conversation(world: World) -
 
     await world.services.conversations.remove_participant(alice, conversation_id, alice)
 
-    assert conversation_id not in world.store.conversations
+    assert conversation_id not in world.ids("conversations")
 
 
 async def test_failed_commit_emits_nothing(world: World) -> None:
@@ -190,7 +190,7 @@ async def test_failed_commit_emits_nothing(world: World) -> None:
         await world.services.conversations.create(alice, GROUP, "x", [bob])
 
     assert world.conversation_events.events == []
-    assert world.store.conversations == {}
+    assert world.ids("conversations") == []
 
 
 async def test_list_pages_by_activity_with_cursor(world: World) -> None:

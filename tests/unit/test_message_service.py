@@ -53,7 +53,7 @@ async def test_same_client_message_id_returns_first_message_without_events(world
     assert not again.created
     assert again.message == first.message
     assert other_sender.created
-    assert len(world.store.messages) == 2
+    assert len(world.ids("messages")) == 2
 
 
 async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: World) -> None:
@@ -64,7 +64,7 @@ async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: 
     with pytest.raises(Conflict, match="another body"):
         await world.services.messages.send(alice, cid, "hi again", "key-1")
 
-    assert list(world.store.messages.values()) == [first.message]
+    assert world.ids("messages") == [first.message.id]
     assert world.message_events.events == []
 
 
@@ -76,7 +76,7 @@ async def test_non_participant_cannot_send_or_read(world: World) -> None:
         await world.services.messages.send(eve, cid, "hi", None)
     with pytest.raises(NotFound):
         await world.services.messages.history(eve, cid, None, None, 10)
-    assert world.store.messages == {}
+    assert world.ids("messages") == []
     assert world.message_events.events == []
 
 
@@ -97,7 +97,7 @@ async def test_blank_or_nul_bodies_are_refused(world: World, body: str) -> None:
 
     with pytest.raises(InvalidInput):
         await world.services.messages.send(alice, cid, body, None)
-    assert world.store.messages == {}
+    assert world.ids("messages") == []
 
 
 async def test_history_pages_both_ways(world: World) -> None:
@@ -127,7 +127,7 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
 
     # Bob's own message had already marked m1 read.
     assert (state.last_read_message_id, state.last_read_seq, state.unread_count) == (m3, 3, 0)
-    reader = world.store.users[bob].user.ref
+    reader = world.ref(bob)
     assert world.message_events.events == [
         MessagesRead(cid, reader, (m3,), m3),
         UnreadCountUpdated(bob, cid, 0, 0),
@@ -175,6 +175,6 @@ async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
     with pytest.raises(RuntimeError):
         await world.services.messages.send(alice, cid, "lost", None)
 
-    assert world.store.messages == {}
+    assert world.ids("messages") == []
     assert world.message_events.events == []
     assert world.conversation_events.events == []

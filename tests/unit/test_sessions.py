@@ -45,7 +45,7 @@ async def test_revocations_of_expired_tokens_are_purged_on_logout(world: World) 
 
     await world.services.sessions.logout(new)
 
-    assert list(world.store.revoked_tokens) == [new.token_id]
+    assert world.ids("revoked_tokens") == [new.token_id]
 
 
 async def test_a_token_s_sessions_end_when_it_expires(world: World) -> None:
