@@ -77,7 +77,7 @@ contract: install install-node  ## The contract suite: both validators, then tes
 	$(MAKE) --no-print-directory validate-specs
 	$(PY) -m pytest tests/contract
 
-bench: $(VENV)/.bench-installed  ## Fan-out benchmark: ours vs bare python-socketio vs Flask-SocketIO+eventlet
+bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare python-socketio, Flask-SocketIO+eventlet, Node socket.io
 	$(PY) -m bench.run
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests

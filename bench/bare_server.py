@@ -1,7 +1,8 @@
 """The ceiling: python-socketio on uvicorn doing the benchmark's fan-out and nothing else.
 
-No database, no validation, no auth: `join_conversation` enters the room, and
-`POST /send` emits its JSON body as `message_created` to the room.
+No database, no validation, no auth: the handshake's `auth.token` is taken as the
+user's id and joins `user:{id}`, `join_conversation` enters the room, and `POST /send`
+emits its JSON body as `message_created` to the room.
 Usage: python -m bench.bare_server <port>
 """
 
@@ -15,6 +16,11 @@ import socketio
 import uvicorn
 
 sio = socketio.AsyncServer(async_mode="asgi")
+
+
+@sio.on("connect")  # type: ignore[untyped-decorator]
+async def connect(sid: str, _environ: dict[str, Any], auth: dict[str, Any]) -> None:
+    await sio.enter_room(sid, f"user:{auth['token']}")
 
 
 @sio.on("join_conversation")  # type: ignore[untyped-decorator]

@@ -1,15 +1,24 @@
-"""`make bench`: the same fan-out load against three servers, side by side, one run.
+"""`make bench`: the same chat-shaped scenarios against four servers, one after the
+other in one run, reported side by side as ratios.
 
   ours  `python -m service` (SQLite file, every layer: auth, validation, storage,
-        generated DTOs, unread counts and conversation updates besides the message)
-  bare  python-socketio on uvicorn emitting the posted body: the ceiling
-  seed  Flask-SocketIO on eventlet emitting the posted body: the seed design's stack
-  seed-product  the same stack doing a send's work as the seed design would (SQLite
-        insert, unread count, the three events ours sends): stacks on equal work
+        generated DTOs, presence, unread state), set up through its HTTP API
+  bare  python-socketio on uvicorn emitting the posted body: the Python ceiling
+  seed  Flask-SocketIO on eventlet storing each post in SQLite, then emitting it
+  node  the official Node `socket.io` server emitting the posted body: the outside
+        reference
 
-Each server runs in its own process, the load client (bench/load.py) in another.
-Prints a Markdown table with ratios to the bare ceiling; writes it to bench/results.md.
-Environment: BENCH_SOCKETS (200), BENCH_RATE msgs/s (20), BENCH_SECONDS (5), BENCH_BURST (400).
+The server runs pinned to core 0 and the load client (bench/load.py) to core 1 when
+`taskset` exists. Scenarios (bench/scenarios.py), sizes from the environment:
+  storm    (e) memory and connect CPU per socket, (d) reconnect storm:
+           BENCH_STORM_SOCKETS (2000) users in groups of BENCH_STORM_GROUP (100)
+  group    (a) one group of BENCH_MEMBERS (500): BENCH_RATE posts/s (20) for
+           BENCH_SECONDS (10), then a burst of BENCH_BURST (200) posts
+  chat     (b) BENCH_CONVERSATIONS (400) conversations of 3, from BENCH_FIRST_RATE
+           posts/s (50) up by half every BENCH_STEP_SECONDS (5) until p99 > 250 ms
+  backlog  (c) send latency before and after BENCH_BACKLOG (10000) unread messages
+BENCH_SERVERS (bare,seed,node,ours) and BENCH_ONLY (storm,group,chat,backlog) choose.
+Writes the report to bench/results.md (BENCH_REPORT to write elsewhere).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,11 +36,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.report import report
+
 ROOT = Path(__file__).resolve().parent.parent
-SOCKETS = int(os.environ.get("BENCH_SOCKETS", "200"))
-RATE = float(os.environ.get("BENCH_RATE", "20"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
-BURST = int(os.environ.get("BENCH_BURST", "400"))
+UNLIMITED = "1000000/minute"
 
 
 def _free_port() -> int:
@@ -40,39 +49,42 @@ def _free_port() -> int:
         return port
 
 
+def _pinned(core: int) -> list[str]:
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") else []
+
+
 def _server(kind: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
     if kind == "ours":
-        env = {
-            **os.environ,
+        env |= {
             "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
             "CHAT_JWT_SECRET": "bench-secret-" + "b" * 32,
             "CHAT_PORT": str(port),
             "CHAT_LOG_LEVEL": "WARNING",
-            # The load comes from one address and a few users: the abuse bounds would
+            # Thousands of users behind one loopback address: the abuse bounds would
             # measure themselves, not the service.
-            "CHAT_RATE_AUTH": "1000000/minute",
-            "CHAT_RATE_SEND": "1000000/minute",
-            "CHAT_RATE_SOCKET_EVENTS": "1000000/minute",
-            "CHAT_RATE_HANDSHAKES": "1000000/minute",
-            "CHAT_MAX_SOCKETS_PER_USER": "1000",
+            "CHAT_RATE_AUTH": UNLIMITED,
+            "CHAT_RATE_SEND": UNLIMITED,
+            "CHAT_RATE_SOCKET_EVENTS": UNLIMITED,
+            "CHAT_RATE_HANDSHAKES": UNLIMITED,
             "CHAT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
         }
-        command = [sys.executable, "-m", "service"]
+        command = [sys.executable, "-m", "bench.ours_server", str(workdir / "statements")]
+    elif kind == "node":
+        command = ["node", "bench/node_server.js", str(port)]
     else:
-        env = dict(os.environ)
-        module, _, mode = kind.partition("-")
-        command = [sys.executable, "-m", f"bench.{module}_server", str(port), mode or "fanout"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        command = [sys.executable, "-m", f"bench.{kind}_server", str(port)]
+    return subprocess.Popen([*_pinned(0), *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
 def _wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling")
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise RuntimeError(f"server on {port} did not start")
 
 
@@ -82,65 +94,33 @@ def measure(kind: str) -> dict[str, Any]:
         server = _server(kind, port, Path(workdir))
         try:
             _wait_ready(port)
-            load = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.load",
-                    f"http://127.0.0.1:{port}",
-                    kind,
-                    str(SOCKETS),
-                    str(RATE),
-                    str(SECONDS),
-                    str(BURST),
-                ],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=True,
-            )
+            command = [
+                *_pinned(1),
+                sys.executable,
+                "-m",
+                "bench.load",
+                f"http://127.0.0.1:{port}",
+                kind,
+                str(server.pid),
+            ]
+            if kind == "ours":
+                command.append(str(Path(workdir) / "statements"))
+            load = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
         finally:
             server.terminate()
-            server.wait(10)
+            server.wait(30)
     result: dict[str, Any] = json.loads(load.stdout)
     return result
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
-    bare = results["bare"]
-    lines = [
-        f"{SOCKETS} sockets in one room; steady {RATE:g} msgs/s for {SECONDS:g} s "
-        f"(latency), then {BURST} posts from 8 concurrent posters (throughput). "
-        f"{platform.python_version()}, {os.cpu_count()} cores, all on loopback.",
-        "",
-        "| server | message_created delivered/s | vs bare | all events delivered/s "
-        "| p50 ms | p99 ms | p50 vs bare | lost |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for kind, r in results.items():
-        lines.append(
-            f"| {kind} | {r['events_per_s']:.0f} | {r['events_per_s'] / bare['events_per_s']:.2f}x "
-            f"| {r['all_events_per_s']:.0f} "
-            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p50_ms'] / bare['p50_ms']:.2f}x "
-            f"| {r['steady_lost'] + r['burst_lost']} |"
-        )
-    ours, seed = results["ours"], results["seed-product"]
-    lines += [
-        "",
-        f"ours/bare message throughput: {ours['events_per_s'] / bare['events_per_s']:.2f}x; "
-        f"ours/seed-product message throughput: "
-        f"{ours['events_per_s'] / seed['events_per_s']:.2f}x",
-    ]
-    return "\n".join(lines)
-
-
 def main() -> None:
-    results = {kind: measure(kind) for kind in ("bare", "ours", "seed", "seed-product")}
-    report = table(results)
-    print(report)
-    (ROOT / "bench" / "results.md").write_text(report + "\n")
-    print(json.dumps(results, indent=1), file=sys.stderr)
+    kinds = os.environ.get("BENCH_SERVERS", "bare,seed,node,ours").split(",")
+    results = {kind: measure(kind) for kind in kinds}
+    machine = f"Python {platform.python_version()}, {os.cpu_count()} cores, loopback"
+    text = report(results, machine)
+    print(text)
+    destination = Path(os.environ.get("BENCH_REPORT", ROOT / "bench" / "results.md"))
+    destination.write_text(text + "\n\n```json\n" + json.dumps(results, indent=1) + "\n```\n")
 
 
 if __name__ == "__main__":
