@@ -16,6 +16,14 @@ class ConversationKind(enum.StrEnum):
     GROUP = "group"
 
 
+class TokenStanding(enum.Enum):
+    """What storage says of a token whose signature and expiry are good."""
+
+    VALID = "valid"
+    NO_USER = "no_user"  # its user was deleted
+    REVOKED = "revoked"  # logged out
+
+
 @dataclass(frozen=True, slots=True)
 class UserRef:
     id: int

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import IssuedToken, TokenClaims, TokenCodec
 from service.domain.errors import NotFound, Unauthorized
-from service.domain.model import User, UserPage
+from service.domain.model import TokenStanding, User, UserPage
 from service.services.clock import Clock
 from service.services.rules import clean_text
 from service.storage.ports import UnitOfWork
@@ -57,10 +57,11 @@ class UserService:
         """The claims of a bearer token whose user exists; `Unauthorized` otherwise."""
         claims = self._tokens.verify(token)
         async with self._uow_factory() as uow:
-            if await uow.users.get(claims.user_id) is None:
-                raise Unauthorized("The token's user no longer exists.")
-            if await uow.revoked_tokens.is_revoked(claims.token_id):
-                raise Unauthorized("The token was revoked by logging out.")
+            standing = await uow.reads.token_standing(claims.user_id, claims.token_id)
+        if standing is TokenStanding.NO_USER:
+            raise Unauthorized("The token's user no longer exists.")
+        if standing is TokenStanding.REVOKED:
+            raise Unauthorized("The token was revoked by logging out.")
         return claims
 
     async def get(self, user_id: int) -> User:

@@ -15,6 +15,7 @@ from service.domain.model import (
     Credentials,
     Message,
     ReadPosition,
+    TokenStanding,
     User,
     UserRef,
 )
@@ -237,6 +238,11 @@ class ReadModel(ABC):
     @abstractmethod
     async def contacts(self, user_id: int) -> list[int]:
         """Everyone sharing a conversation with the user, ascending, without them."""
+
+    @abstractmethod
+    async def token_standing(self, user_id: int, token_id: str) -> TokenStanding:
+        """Whether the token's user exists and the token was not revoked, in one query:
+        every request and every socket asks."""
 
 
 class UnitOfWork(ABC):

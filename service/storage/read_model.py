@@ -10,8 +10,14 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.domain.model import ActivityCursor, Conversation, Message, User
-from service.storage.orm import ConversationRow, MessageRow, ParticipantRow, UserRow
+from service.domain.model import ActivityCursor, Conversation, Message, TokenStanding, User
+from service.storage.orm import (
+    ConversationRow,
+    MessageRow,
+    ParticipantRow,
+    RevokedTokenRow,
+    UserRow,
+)
 from service.storage.ports import ReadModel
 from service.storage.rows import hydrate, message_of, user_of
 
@@ -154,3 +160,13 @@ class SqlAlchemyReadModel(ReadModel):
             .order_by(ParticipantRow.user_id)
         )
         return list(found)
+
+    async def token_standing(self, user_id: int, token_id: str) -> TokenStanding:
+        revoked = select(RevokedTokenRow.token_id).where(RevokedTokenRow.token_id == token_id)
+        found = await self.session.execute(
+            select(UserRow.id, revoked.exists()).where(UserRow.id == user_id)
+        )
+        row = found.first()
+        if row is None:
+            return TokenStanding.NO_USER
+        return TokenStanding.REVOKED if row[1] else TokenStanding.VALID
