@@ -42,9 +42,12 @@ ONLY = os.environ.get("BENCH_ONLY", "storm,group,chat,backlog").split(",")
 
 async def main(base_url: str, kind: str, pid: int, statements: Path | None) -> None:
     # Posts share a bounded pool: the server has one core, more connections only queue.
-    # Each WebSocket holds its own connection, so sockets come from an unbounded one.
+    # Idle connections are dropped before the servers' keep-alive (5 s in uvicorn and
+    # Node) can close them under a request. Each WebSocket holds its own connection, so
+    # sockets come from an unbounded pool.
     posts = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=256), timeout=aiohttp.ClientTimeout(total=300)
+        connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=1),
+        timeout=aiohttp.ClientTimeout(total=300),
     )
     sockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     async with posts as http, sockets:
