@@ -36,6 +36,7 @@ BURST = int(setting("BURST", 200))
 CONVERSATIONS = int(setting("CONVERSATIONS", 400))
 FIRST_RATE = setting("FIRST_RATE", 50)
 STEP_SECONDS = setting("STEP_SECONDS", 5)
+CHAT_RUNS = int(setting("CHAT_RUNS", 3))
 BACKLOG = int(setting("BACKLOG", 10_000))
 ONLY = os.environ.get("BENCH_ONLY", "storm,group,chat,backlog").split(",")
 
@@ -60,7 +61,7 @@ async def main(base_url: str, kind: str, pid: int, statements: Path | None) -> N
             "storm": lambda: scenarios.storm(ctx, STORM_SOCKETS, STORM_GROUP),
             "group": lambda: scenarios.large_group(ctx, MEMBERS, RATE, SECONDS, BURST),
             "chat": lambda: scenarios.small_conversations(
-                ctx, CONVERSATIONS, FIRST_RATE, STEP_SECONDS
+                ctx, CONVERSATIONS, FIRST_RATE, STEP_SECONDS, CHAT_RUNS
             ),
             "backlog": lambda: scenarios.backlog(ctx, BACKLOG, RATE, SECONDS),
         }

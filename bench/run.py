@@ -15,7 +15,8 @@ The server runs pinned to core 0 and the load client (bench/load.py) to core 1 w
   group    (a) one group of BENCH_MEMBERS (500): BENCH_RATE posts/s (20) for
            BENCH_SECONDS (10), then a burst of BENCH_BURST (200) posts
   chat     (b) BENCH_CONVERSATIONS (400) conversations of 3, from BENCH_FIRST_RATE
-           posts/s (50) up by a quarter every BENCH_STEP_SECONDS (5) until p99 > 250 ms
+           posts/s (50) up by a quarter every BENCH_STEP_SECONDS (5) until p99 > 250 ms;
+           the median of BENCH_CHAT_RUNS (3) ramps
   backlog  (c) send latency before and after BENCH_BACKLOG (10000) unread messages
 BENCH_SERVERS (bare,seed,node,ours) and BENCH_ONLY (storm,group,chat,backlog) choose.
 Writes the report to bench/results.md (BENCH_REPORT to write elsewhere).
