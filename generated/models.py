@@ -1009,6 +1009,20 @@ class AckError(BaseModel):
     error: AckErrorDetail
 
 
+class HandshakeAuth(BaseModel):
+    """
+    The `auth` object of the Socket.IO handshake (socket.io-client's `auth` option). Clients that can set headers on the handshake request may send `Authorization: Bearer <token>` instead; when both come, this one counts.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    token: Annotated[str, Field(min_length=1)]
+    """
+    The `access_token` of `POST /auth/login`.
+    """
+
+
 class ConnectErrorData(BaseModel):
     """
     The machine-readable part of a refused Socket.IO connection.

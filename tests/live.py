@@ -233,13 +233,21 @@ async def connected(
     assert user.violations == [], user.violations
 
 
-async def refusal(base_url: str, auth: Any, observation: Observation | None = None) -> Any:
-    """Connect with `auth`, expecting a refusal; the `connect_error` payload, checked."""
+async def refusal(
+    base_url: str,
+    auth: Any,
+    observation: Observation | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """Connect with `auth` (and handshake `headers`), expecting a refusal; the
+    `connect_error` payload, checked."""
     client = socketio.AsyncClient(reconnection=False)
     refusals: list[Any] = []
     client.on("connect_error", refusals.append)
     try:
-        await client.connect(base_url, auth=auth, transports=["websocket"], wait_timeout=5)
+        await client.connect(
+            base_url, auth=auth, headers=headers or {}, transports=["websocket"], wait_timeout=5
+        )
     except socketio.exceptions.ConnectionError:
         pass
     else:

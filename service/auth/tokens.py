@@ -98,3 +98,9 @@ class TokenCodec:
         if issued > now + 60:  # a little leeway for clocks of several processes
             raise Unauthorized("Missing or invalid token.")
         return TokenClaims(user_id, token_id, datetime.fromtimestamp(expires, UTC))
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, None for any other."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from generated import models as dto
 from service import dto as to_dto
-from service.auth.tokens import TokenClaims
+from service.auth.tokens import TokenClaims, bearer_token
 from service.domain.errors import Unauthorized
 from service.domain.model import ConversationKind
 from service.http.inputs import (
@@ -38,10 +38,10 @@ def _services(request: Request) -> Services:
 
 
 async def _claims(request: Request) -> TokenClaims:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
         raise Unauthorized("Missing or invalid bearer token.")
-    return await _services(request).users.authenticate(token.strip())
+    return await _services(request).users.authenticate(token)
 
 
 async def _caller(request: Request) -> int:

@@ -17,6 +17,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from generated import models as dto
+from service.auth.tokens import bearer_token
 from service.background import BackgroundTasks
 from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
 from service.domain.events import TypingState
@@ -65,7 +66,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        token = _handshake_token(environ, auth)
         try:
             claims = await self.services.users.authenticate(token)
         except Unauthorized as exc:
@@ -216,3 +217,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.services.sessions.closed(previous)
         ack = dto.SessionAck(ok=True, expires_in_seconds=self.services.sessions.expires_in(claims))
         return ack.model_dump(mode="json")
+
+
+def _handshake_token(environ: dict[str, Any], auth: Any) -> object:
+    """`auth.token` (HandshakeAuth), else the handshake's `Authorization: Bearer`;
+    whatever it is, the token codec judges it."""
+    if isinstance(auth, dict) and "token" in auth:
+        return auth["token"]
+    return bearer_token(str(environ.get("HTTP_AUTHORIZATION", "")))
