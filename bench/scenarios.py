@@ -77,8 +77,11 @@ async def open_all(ctx: Context, seats: Sequence[Seat], at_once: int) -> list[Wi
     return wires
 
 
-async def close_all(wires: Sequence[Wire]) -> None:
+async def close_all(wires: Sequence[Wire]) -> int:
+    """Close the sockets; how many of them the server had closed first."""
+    dropped = sum(w.dropped for w in wires)
     await asyncio.gather(*(w.close() for w in wires))
+    return dropped
 
 
 async def steady(
@@ -138,8 +141,7 @@ async def large_group(
     await ctx.tally.drain(burst_posts * members)
     burst_latencies = ctx.tally.take()
     elapsed = time.perf_counter() - started
-    dropped = sum(w.dropped for w in wires)
-    await close_all(wires)
+    dropped = await close_all(wires)
     return {
         "members": members,
         "steady_rate": rate,
@@ -174,8 +176,7 @@ async def small_conversations(
 
     ramps = [await _ramp(ctx, first_rate, step_seconds, sends) for _ in range(runs)]
     ramps.sort(key=lambda r: r["highest_sustained_posts_per_s"])
-    dropped = sum(w.dropped for w in wires)
-    await close_all(wires)
+    dropped = await close_all(wires)
     return {
         "conversations": conversations,
         "sockets": len(seats),
@@ -326,8 +327,7 @@ async def storm(ctx: Context, sockets: int, group_size: int) -> dict[str, Any]:
         await ctx.target.post(members[0], cid, f"{time.perf_counter():.9f}")
     await ctx.tally.drain(sockets)
     delivered = len(ctx.tally.take())
-    dropped = sum(w.dropped for w in wires)
-    await close_all(wires)
+    dropped = await close_all(wires)
     return {
         "sockets": sockets,
         "group_size": group_size,
