@@ -172,7 +172,7 @@ class SocketUser:
             reply = validate_ack(operation, ack)
             self.observation.messages.update((event, reply))
             self.observation.operations.add(operation)
-            if reply == "room_ack" and isinstance(payload, dict):
+            if reply == "roomAck" and isinstance(payload, dict):
                 room = payload["conversation_id"]
                 (self.joined.add if event == "join_conversation" else self.joined.discard)(room)
         return ack

@@ -126,7 +126,8 @@ def validate_event(event: str, data: Any) -> None:
 
 
 def validate_ack(operation: str, data: Any) -> str:
-    """Validate an acknowledgement against the reply messages of an operation; the one matched."""
+    """Validate an acknowledgement against the reply messages of an operation; the key
+    of the one matched (`roomAck`): acknowledgements have no event name."""
     spec = load("asyncapi.yaml")
     errors = []
     for ref in spec["operations"][operation]["reply"]["messages"]:
@@ -136,7 +137,7 @@ def validate_ack(operation: str, data: Any) -> str:
         except jsonschema.ValidationError as exc:
             errors.append(exc.message)
         else:
-            return str(message["name"])
+            return str(ref["$ref"].rsplit("/", 1)[-1])
     raise AssertionError(f"ack {data!r} matches no reply of {operation}: {errors}")
 
 

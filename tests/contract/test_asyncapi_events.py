@@ -34,7 +34,8 @@ def _in_state(state: str, event: dict[str, Any]) -> bool:
 
 def _declared() -> tuple[set[str], set[str]]:
     spec = load("asyncapi.yaml")
-    messages = {message["name"] for message in spec["components"]["messages"].values()}
+    # Events by their name, acknowledgements (which have none) by their key.
+    messages = {message.get("name", key) for key, message in spec["components"]["messages"].items()}
     return messages, set(spec["operations"])
 
 

@@ -77,7 +77,7 @@ async def test_the_official_js_client_joins_and_receives_message_created(tmp_pat
             line = await bob_browser.next_line()
             assert "ready" in line, f"the JS client did not join: {line}"
             ready = line["ready"]
-            assert validate_ack("joinConversation", ready) == "room_ack"
+            assert validate_ack("joinConversation", ready) == "roomAck"
             assert ready == {"ok": True, "conversation_id": cid}
 
             sent = await http.post(

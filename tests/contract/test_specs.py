@@ -138,7 +138,7 @@ def test_a_broken_example_would_be_caught() -> None:
         ("message_shouted", {}),
         # Client-to-server events and acknowledgements are not events a server emits.
         ("join_conversation", {"conversation_id": 1}),
-        ("room_ack", {"ok": True, "conversation_id": 1}),
+        ("roomAck", {"ok": True, "conversation_id": 1}),
         # `typing` from the server carries the typist, not the client's request.
         ("typing", {"conversation_id": 1, "state": "start"}),
         ("conversation_deleted", {"conversation_id": 1}),

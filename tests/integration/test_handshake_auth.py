@@ -26,7 +26,7 @@ async def test_a_bearer_header_on_the_handshake_authenticates_the_socket(
         ack = await client.call("join_conversation", {"conversation_id": cid}, timeout=5)
     finally:
         await client.disconnect()
-    assert validate_ack("joinConversation", ack) == "room_ack"
+    assert validate_ack("joinConversation", ack) == "roomAck"
 
 
 @pytest.mark.parametrize("header", ["Bearer not-a-jwt", "Basic YWxpY2U6cHc=", "Bearer ", ""])

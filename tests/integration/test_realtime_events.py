@@ -47,9 +47,9 @@ async def test_message_created_reaches_joined_sockets_not_outsiders(
         connected(base_url, bob) as b,
         connected(base_url, eve) as e,
     ):
-        assert validate_ack("joinConversation", await b.join(cid)) == "room_ack"
+        assert validate_ack("joinConversation", await b.join(cid)) == "roomAck"
         refused = await e.join(cid)
-        assert validate_ack("joinConversation", refused) == "ack_error"
+        assert validate_ack("joinConversation", refused) == "ackError"
         assert refused["error"]["code"] == "not_found"
 
         message = await _send(http, alice, cid, "hello bob")
@@ -199,10 +199,10 @@ async def test_bad_socket_input_gets_error_acks_and_the_socket_stays_usable(
         ]
         for args in bad_payloads:
             ack = await a.call("join_conversation", *args)
-            assert validate_ack("joinConversation", ack) == "ack_error", args
+            assert validate_ack("joinConversation", ack) == "ackError", args
             assert ack["error"]["code"] == "validation_error", (args, ack)
             ack = await a.call("leave_conversation", *args)
-            assert validate_ack("leaveConversation", ack) == "ack_error", args
+            assert validate_ack("leaveConversation", ack) == "ackError", args
 
         unknown = await a.call("send_spam", {"x": 1})
         assert unknown["ok"] is False
