@@ -72,7 +72,10 @@ class Problem(BaseModel):
     """
     The request path that produced the problem.
     """
-    code: ErrorCode
+    code: ErrorCode | str
+    """
+    An `ErrorCode`, or a code added after this version.
+    """
     errors: Annotated[list[FieldError] | None, Field(max_length=100)] = None
     """
     Individual input errors, present for `validation_error`.
@@ -979,7 +982,10 @@ class AckErrorDetail(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    code: ErrorCode
+    code: ErrorCode | str
+    """
+    An `ErrorCode`, or a code added after this version.
+    """
     message: Annotated[str, Field(max_length=2048)]
     """
     Human-readable reason.
@@ -1031,7 +1037,10 @@ class ConnectErrorData(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    code: ErrorCode
+    code: ErrorCode | str
+    """
+    An `ErrorCode`, or a code added after this version.
+    """
 
 
 class ConnectError(BaseModel):

@@ -182,3 +182,46 @@ def test_not_blank_patterns_and_the_service_agree_on_every_character(
             else:
                 accepted = True
             assert accepted is shows_something, hex(code)
+
+
+CLIENT_INPUTS = {
+    "RegisterRequest",
+    "LoginRequest",
+    "CreateConversationRequest",
+    "UpdateConversationRequest",
+    "AddParticipantsRequest",
+    "SendMessageRequest",
+    "MarkReadRequest",
+    "TypingRequest",
+    "RefreshTokenRequest",
+    "MarkDeliveredRequest",
+    "ConversationRef",
+    "HandshakeAuth",
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in DEFS if DEFS[n].get("type") == "object"))
+def test_what_the_server_sends_is_open_to_additive_change_and_inputs_are_closed(
+    name: str,
+) -> None:
+    """A client generated from this version must survive a later server adding a
+    field; the server refuses fields it does not know in what clients send."""
+    declared = DEFS[name].get("additionalProperties", True)
+    assert declared is (name not in CLIENT_INPUTS), name
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("Message", {"reactions": []}),
+        ("Problem", {"code": "gone_fishing"}),
+        ("AckError", {"error": {"code": "gone_fishing", "message": "?"}}),
+    ],
+)
+def test_the_tests_still_refuse_what_this_version_does_not_declare(
+    name: str, change: dict[str, Any]
+) -> None:
+    example = DEFS[name]["examples"][0]
+    validator(SCHEMA_REF_PREFIX + name).validate(example)
+    with pytest.raises(jsonschema.ValidationError):
+        validator(SCHEMA_REF_PREFIX + name).validate({**example, **change})
