@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.storage.database import create_engine
 from service.storage.migrate import alembic_config, migrate
@@ -83,47 +84,49 @@ async def test_processes_starting_together_migrate_once(database_url: str) -> No
             await engine.dispose()
 
 
-async def test_groups_whose_creator_left_get_their_longest_standing_member_as_owner(
-    database_url: str,
-) -> None:
+async def _migrated_from(database_url: str, revision: str, *inserts: str) -> AsyncEngine:
+    """An engine on a database built at `revision`, given `inserts`, then migrated to
+    the newest revision. The caller disposes of it."""
     await wipe(database_url)
     engine = create_engine(database_url)
 
-    def build_0002_with_groups(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), "0002")
-        connection.execute(
-            text(
-                "INSERT INTO users (id, username, display_name, password_hash, created_at) "
-                "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01'),"
-                " (3, 'cy', 'Cy', 'x', '2026-01-01')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO conversations (id, kind, title, created_by, created_at, updated_at)"
-                " VALUES (10, 'group', 'kept', 1, '2026-01-01', '2026-01-01'),"
-                " (11, 'group', 'left', 1, '2026-01-01', '2026-01-01')"
-            )
-        )
-        # Group 11's creator left; Cy (id 3) joined before Bo (id 2).
-        connection.execute(
-            text(
-                "INSERT INTO participants (conversation_id, user_id, joined_at) VALUES"
-                " (10, 1, '2026-01-01'), (10, 2, '2026-01-02'),"
-                " (11, 3, '2026-01-02'), (11, 2, '2026-01-03')"
-            )
-        )
+    def build(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+        for statement in inserts:
+            connection.execute(text(statement))
 
+    async with engine.connect() as connection:
+        await connection.run_sync(build)
+        await connection.commit()
+    await migrate(engine)
+    return engine
+
+
+async def _rows(engine: AsyncEngine, query: str) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(row) for row in (await connection.execute(text(query))).all()]
+
+
+async def test_groups_whose_creator_left_get_their_longest_standing_member_as_owner(
+    database_url: str,
+) -> None:
+    engine = await _migrated_from(
+        database_url,
+        "0002",
+        "INSERT INTO users (id, username, display_name, password_hash, created_at) "
+        "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01'),"
+        " (3, 'cy', 'Cy', 'x', '2026-01-01')",
+        "INSERT INTO conversations (id, kind, title, created_by, created_at, updated_at)"
+        " VALUES (10, 'group', 'kept', 1, '2026-01-01', '2026-01-01'),"
+        " (11, 'group', 'left', 1, '2026-01-01', '2026-01-01')",
+        # Group 11's creator left; Cy (id 3) joined before Bo (id 2).
+        "INSERT INTO participants (conversation_id, user_id, joined_at) VALUES"
+        " (10, 1, '2026-01-01'), (10, 2, '2026-01-02'),"
+        " (11, 3, '2026-01-02'), (11, 2, '2026-01-03')",
+    )
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(build_0002_with_groups)
-            await connection.commit()
-        await migrate(engine)
-        async with engine.connect() as connection:
-            owners = (
-                await connection.execute(text("SELECT id, owner_id FROM conversations ORDER BY id"))
-            ).all()
-        assert [tuple(row) for row in owners] == [(10, 1), (11, 3)]
+        owners = await _rows(engine, "SELECT id, owner_id FROM conversations ORDER BY id")
+        assert owners == [(10, 1), (11, 3)]
     finally:
         await engine.dispose()
 
@@ -131,67 +134,37 @@ async def test_groups_whose_creator_left_get_their_longest_standing_member_as_ow
 async def test_existing_messages_get_sequence_numbers_and_watermarks_follow(
     database_url: str,
 ) -> None:
-    await wipe(database_url)
-    engine = create_engine(database_url)
-
-    def build_0004_with_messages(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), "0004")
-        connection.execute(
-            text(
-                "INSERT INTO users (id, username, display_name, password_hash, created_at) "
-                "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO conversations"
-                " (id, kind, title, created_by, owner_id, created_at, updated_at)"
-                " VALUES (10, 'group', 'a', 1, 1, '2026-01-01', '2026-01-01'),"
-                " (11, 'group', 'b', 1, 1, '2026-01-01', '2026-01-01')"
-            )
-        )
+    engine = await _migrated_from(
+        database_url,
+        "0004",
+        "INSERT INTO users (id, username, display_name, password_hash, created_at) "
+        "VALUES (1, 'ann', 'Ann', 'x', '2026-01-01'), (2, 'bo', 'Bo', 'x', '2026-01-01')",
+        "INSERT INTO conversations"
+        " (id, kind, title, created_by, owner_id, created_at, updated_at)"
+        " VALUES (10, 'group', 'a', 1, 1, '2026-01-01', '2026-01-01'),"
+        " (11, 'group', 'b', 1, 1, '2026-01-01', '2026-01-01')",
         # Interleaved ids across two conversations; Bo read message 1, then wrote 5.
-        connection.execute(
-            text(
-                "INSERT INTO messages (id, conversation_id, sender_id, body, created_at) VALUES"
-                " (1, 10, 1, 'a', '2026-01-01'), (2, 11, 1, 'b', '2026-01-01'),"
-                " (3, 10, 1, 'c', '2026-01-01'), (4, 10, 1, 'd', '2026-01-01'),"
-                " (5, 10, 2, 'e', '2026-01-01'), (6, 10, 1, 'f', '2026-01-01')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO participants"
-                " (conversation_id, user_id, joined_at, last_read_message_id) VALUES"
-                " (10, 1, '2026-01-01', NULL), (10, 2, '2026-01-01', 1),"
-                " (11, 1, '2026-01-01', NULL), (11, 2, '2026-01-01', NULL)"
-            )
-        )
-
+        "INSERT INTO messages (id, conversation_id, sender_id, body, created_at) VALUES"
+        " (1, 10, 1, 'a', '2026-01-01'), (2, 11, 1, 'b', '2026-01-01'),"
+        " (3, 10, 1, 'c', '2026-01-01'), (4, 10, 1, 'd', '2026-01-01'),"
+        " (5, 10, 2, 'e', '2026-01-01'), (6, 10, 1, 'f', '2026-01-01')",
+        "INSERT INTO participants"
+        " (conversation_id, user_id, joined_at, last_read_message_id) VALUES"
+        " (10, 1, '2026-01-01', NULL), (10, 2, '2026-01-01', 1),"
+        " (11, 1, '2026-01-01', NULL), (11, 2, '2026-01-01', NULL)",
+    )
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(build_0004_with_messages)
-            await connection.commit()
-        await migrate(engine)
-        async with engine.connect() as connection:
-            seqs = (
-                await connection.execute(text("SELECT id, seq FROM messages ORDER BY id"))
-            ).all()
-            last = (
-                await connection.execute(text("SELECT id, last_seq FROM conversations ORDER BY id"))
-            ).all()
-            marks = (
-                await connection.execute(
-                    text(
-                        "SELECT conversation_id, user_id, last_read_seq, last_read_message_id"
-                        " FROM participants ORDER BY conversation_id, user_id"
-                    )
-                )
-            ).all()
-        assert [tuple(r) for r in seqs] == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 4), (6, 5)]
-        assert [tuple(r) for r in last] == [(10, 5), (11, 1)]
+        seqs = await _rows(engine, "SELECT id, seq FROM messages ORDER BY id")
+        last = await _rows(engine, "SELECT id, last_seq FROM conversations ORDER BY id")
+        marks = await _rows(
+            engine,
+            "SELECT conversation_id, user_id, last_read_seq, last_read_message_id"
+            " FROM participants ORDER BY conversation_id, user_id",
+        )
+        assert seqs == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 4), (6, 5)]
+        assert last == [(10, 5), (11, 1)]
         # Ann wrote message 6 (seq 5): read up to it. Bo wrote 5 (seq 4) after reading 1.
-        assert [tuple(r) for r in marks] == [
+        assert marks == [
             (10, 1, 5, 6),
             (10, 2, 4, 5),
             (11, 1, 1, 2),
