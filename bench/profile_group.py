@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from bench.run import SECRET, ours_environment, pinned
 from service.auth.tokens import TokenCodec
 from service.services.clock import utc_now
 
@@ -33,25 +34,11 @@ MEMBERS = int(os.environ.get("BENCH_MEMBERS", "500"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 PORT = 8799
-SECRET = "bench-secret-" + "b" * 32
-UNLIMITED = "1000000/minute"
 
 
 def _start(database: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "CHAT_JWT_SECRET": SECRET,
-        "CHAT_PORT": str(PORT),
-        "CHAT_LOG_LEVEL": "WARNING",
-        "CHAT_RATE_AUTH": UNLIMITED,
-        "CHAT_RATE_SEND": UNLIMITED,
-        "CHAT_RATE_SOCKET_EVENTS": UNLIMITED,
-        "CHAT_RATE_HANDSHAKES": UNLIMITED,
-        "CHAT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
-    }
-    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    return subprocess.Popen([*pin, sys.executable, "-m", "service"], env=env)
+    command = [*pinned(0), sys.executable, "-m", "service"]
+    return subprocess.Popen(command, env=ours_environment(database, PORT))
 
 
 async def _group(http: httpx.AsyncClient, database: Path) -> tuple[int, dict[str, str], list[str]]:

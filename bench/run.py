@@ -41,6 +41,7 @@ from bench.report import report
 
 ROOT = Path(__file__).resolve().parent.parent
 UNLIMITED = "1000000/minute"
+SECRET = "bench-secret-" + "b" * 32
 
 
 def _free_port() -> int:
@@ -50,32 +51,39 @@ def _free_port() -> int:
         return port
 
 
-def _pinned(core: int) -> list[str]:
+def pinned(core: int) -> list[str]:
+    """The command prefix that keeps a process on one core, where `taskset` exists."""
     return ["taskset", "-c", str(core)] if shutil.which("taskset") else []
+
+
+def ours_environment(database: Path, port: int) -> dict[str, str]:
+    """`python -m service` on a SQLite file at `port`, with the abuse bounds raised:
+    thousands of users behind one loopback address would measure the bounds, not the
+    service."""
+    return {
+        **os.environ,
+        "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "CHAT_JWT_SECRET": SECRET,
+        "CHAT_PORT": str(port),
+        "CHAT_LOG_LEVEL": "WARNING",
+        "CHAT_RATE_AUTH": UNLIMITED,
+        "CHAT_RATE_SEND": UNLIMITED,
+        "CHAT_RATE_SOCKET_EVENTS": UNLIMITED,
+        "CHAT_RATE_HANDSHAKES": UNLIMITED,
+        "CHAT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
+    }
 
 
 def _server(kind: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     if kind == "ours":
-        env |= {
-            "CHAT_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-            "CHAT_JWT_SECRET": "bench-secret-" + "b" * 32,
-            "CHAT_PORT": str(port),
-            "CHAT_LOG_LEVEL": "WARNING",
-            # Thousands of users behind one loopback address: the abuse bounds would
-            # measure themselves, not the service.
-            "CHAT_RATE_AUTH": UNLIMITED,
-            "CHAT_RATE_SEND": UNLIMITED,
-            "CHAT_RATE_SOCKET_EVENTS": UNLIMITED,
-            "CHAT_RATE_HANDSHAKES": UNLIMITED,
-            "CHAT_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
-        }
+        env = ours_environment(workdir / "bench.db", port)
         command = [sys.executable, "-m", "bench.ours_server", str(workdir / "statements")]
     elif kind == "node":
         command = ["node", "bench/node_server.js", str(port)]
     else:
         command = [sys.executable, "-m", f"bench.{kind}_server", str(port)]
-    return subprocess.Popen([*_pinned(0), *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen([*pinned(0), *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
 def _wait_ready(port: int) -> None:
@@ -96,7 +104,7 @@ def measure(kind: str) -> dict[str, Any]:
         try:
             _wait_ready(port)
             command = [
-                *_pinned(1),
+                *pinned(1),
                 sys.executable,
                 "-m",
                 "bench.load",
