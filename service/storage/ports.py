@@ -172,10 +172,6 @@ class RevokedTokenRepository(ABC):
         """Revoke a token until it expires; revoking it again changes nothing."""
 
     @abstractmethod
-    async def is_revoked(self, token_id: str) -> bool:
-        """Whether the token was revoked."""
-
-    @abstractmethod
     async def purge(self, expired_before: datetime) -> None:
         """Forget revocations of tokens that expired before the time given."""
 

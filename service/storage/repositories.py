@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import delete, insert, literal, select, update
@@ -36,15 +37,21 @@ from service.storage.ports import (
 from service.storage.rows import hydrate, message_of, ref_of, user_of
 
 
-async def _insert(session: AsyncSession, row: object, conflict: str) -> None:
-    """Insert in a savepoint, so a unique violation becomes `Conflict` and the
-    transaction stays usable."""
-    session.add(row)
+@asynccontextmanager
+async def _unique(session: AsyncSession, conflict: str) -> AsyncIterator[None]:
+    """A savepoint in which a unique violation becomes `Conflict` and leaves the
+    transaction usable."""
     try:
         async with session.begin_nested():
-            await session.flush()
+            yield
     except IntegrityError as exc:
         raise Conflict(conflict) from exc
+
+
+async def _insert(session: AsyncSession, row: object, conflict: str) -> None:
+    session.add(row)
+    async with _unique(session, conflict):
+        await session.flush()
 
 
 class SqlAlchemyUserRepository(UserRepository):
@@ -251,11 +258,8 @@ class SqlAlchemyMessageRepository(MessageRepository):
             # No key that could clash, so no savepoint (two statements more per send).
             message_id: int = (await self.session.execute(statement)).scalar_one()
         else:
-            try:
-                async with self.session.begin_nested():
-                    message_id = (await self.session.execute(statement)).scalar_one()
-            except IntegrityError as exc:
-                raise Conflict("The client_message_id is already used.") from exc
+            async with _unique(self.session, "The client_message_id is already used."):
+                message_id = (await self.session.execute(statement)).scalar_one()
         return Message(message_id, conversation_id, seq, sender, body, client_message_id, now)
 
     async def find_by_client_id(
@@ -340,15 +344,9 @@ class SqlAlchemyRevokedTokenRepository(RevokedTokenRepository):
         self.session = session
 
     async def add(self, token_id: str, expires_at: datetime) -> None:
-        if not await self.is_revoked(token_id):
+        if await self.session.get(RevokedTokenRow, token_id) is None:
             self.session.add(RevokedTokenRow(token_id=token_id, expires_at=expires_at))
             await self.session.flush()
-
-    async def is_revoked(self, token_id: str) -> bool:
-        found = await self.session.scalar(
-            select(literal(1)).where(RevokedTokenRow.token_id == token_id)
-        )
-        return found is not None
 
     async def purge(self, expired_before: datetime) -> None:
         await self.session.execute(
