@@ -86,23 +86,28 @@ async def close_all(wires: Sequence[Wire]) -> int:
 
 async def steady(
     ctx: Context, rate: float, seconds: float, sends: Callable[[int], tuple[User, int]]
-) -> tuple[int, float]:
+) -> tuple[int, float, list[float]]:
     """Post at `rate`/s for `seconds`, the n-th post by and to `sends(n)`, without
-    waiting for answers. Returns the posts made and the rate the load client offered
+    waiting for answers. Returns the posts made, the rate the load client offered
     (posts over the time it took to send them all, not to have them answered: a slow
-    server must not look like a slow load client)."""
+    server must not look like a slow load client), and each post's round trip."""
     count = int(rate * seconds)
+    round_trips: list[float] = []
+
+    async def post(sender: User, conversation_id: int) -> None:
+        sent = time.perf_counter()
+        await ctx.target.post(sender, conversation_id, f"{sent:.9f}")
+        round_trips.append(time.perf_counter() - sent)
+
     started = time.perf_counter()
     posts = []
     for n in range(count):
         await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-        sender, conversation_id = sends(n)
-        body = f"{time.perf_counter():.9f}"
-        posts.append(asyncio.create_task(ctx.target.post(sender, conversation_id, body)))
+        posts.append(asyncio.create_task(post(*sends(n))))
     # The first post goes at 0 s, the last at (count - 1) / rate.
     offered = (count - 1) / max(time.perf_counter() - started, 1e-9)
     await asyncio.gather(*posts)
-    return count, offered
+    return count, offered, round_trips
 
 
 def costs(before: Sample, after: Sample, posts: int) -> dict[str, float | None]:
@@ -122,7 +127,9 @@ async def large_group(
     wires = await open_all(ctx, [Seat(u, (group,)) for u in people], 64)
     ctx.tally.take()
     before = ctx.probe.sample()
-    posts, offered = await steady(ctx, rate, seconds, lambda n: (people[n % members], group))
+    posts, offered, _round_trips = await steady(
+        ctx, rate, seconds, lambda n: (people[n % members], group)
+    )
     await ctx.tally.drain(posts * members)
     after = ctx.probe.sample()
     steady_latencies = ctx.tally.take()
@@ -194,7 +201,7 @@ async def _ramp(
     rate = first_rate
     while True:
         before = ctx.probe.sample()
-        posts, offered = await steady(ctx, rate, step_seconds, sends)
+        posts, offered, _round_trips = await steady(ctx, rate, step_seconds, sends)
         await ctx.tally.drain(posts * 3)
         after = ctx.probe.sample()
         latencies = ctx.tally.take()
@@ -244,21 +251,10 @@ async def backlog(ctx: Context, depth: int, rate: float, seconds: float) -> dict
     async def measure(conversation_id: int) -> dict[str, Any]:
         wires = await open_all(ctx, [Seat(u, (conversation_id,)) for u in members], 3)
         ctx.tally.take()
-        round_trips: list[float] = []
-
-        async def timed_post(n: int) -> None:
-            started = time.perf_counter()
-            await ctx.target.post(sender, conversation_id, f"{started:.9f}")
-            round_trips.append(time.perf_counter() - started)
-
-        count = int(rate * seconds)
-        started = time.perf_counter()
         before = ctx.probe.sample()
-        tasks = []
-        for n in range(count):
-            await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(timed_post(n)))
-        await asyncio.gather(*tasks)
+        count, _offered, round_trips = await steady(
+            ctx, rate, seconds, lambda _n: (sender, conversation_id)
+        )
         await ctx.tally.drain(count * len(members))
         after = ctx.probe.sample()
         latencies = ctx.tally.take()
