@@ -5,18 +5,18 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node lock run test test-future contract bench lint typecheck generate check-generated validate-specs ci clean
+.PHONY: install install-node lock run test test-future contract bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
 
 # Installs take exact versions, checked by hash, from the lock files (`make lock` writes
 # them from pyproject.toml); the project itself goes in editable, without dependencies.
-$(VENV)/.installed: pyproject.toml requirements/dev.lock
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml requirements/dev.lock
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps -e . -e clients/python
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json clients/typescript/package.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -42,24 +42,45 @@ install-node: node_modules/.installed
 run: install  ## Run the service on SQLite at http://127.0.0.1:8000
 	$(PY) -m service
 
-generate: install  ## Regenerate generated/ from the shared schemas
-	$(PY) -m datamodel_code_generator \
-		--input specs/schemas.yaml --input-file-type jsonschema \
-		--output generated/models.py \
-		--output-model-type pydantic_v2.BaseModel --extra-fields forbid \
-		--disable-timestamp --target-python-version 3.11 \
-		--use-annotated --use-standard-collections --use-union-operator \
-		--use-double-quotes --formatters builtin \
-		--use-schema-description --use-field-description \
-		--collapse-root-models --skip-root-model
+# datamodel-codegen's options for the models of both generated/ and the Python client.
+CODEGEN := $(PY) -m datamodel_code_generator \
+	--input specs/schemas.yaml --input-file-type jsonschema \
+	--output-model-type pydantic_v2.BaseModel \
+	--disable-timestamp --target-python-version 3.11 \
+	--use-annotated --use-standard-collections --use-union-operator \
+	--use-double-quotes --formatters builtin \
+	--use-schema-description --use-field-description \
+	--collapse-root-models --skip-root-model
 
-check-generated: install  ## Fail when generated/ is stale
-	@committed=$$(mktemp) && trap 'rm -f "$$committed"' EXIT && \
-	cp generated/models.py "$$committed" && \
-	$(MAKE) --no-print-directory generate && \
-	if ! diff -u "$$committed" generated/models.py; then \
-		cp "$$committed" generated/models.py; \
-		echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; fi
+TS_CLIENT := clients/typescript
+PY_CLIENT := clients/python/conversations_client
+# Everything `make generate clients` writes that is committed (the TypeScript build in
+# clients/typescript/dist is not; the /demo bundle is, so `make run` needs no Node).
+GENERATED := generated/models.py \
+	$(TS_CLIENT)/src/http.ts $(TS_CLIENT)/src/schemas.ts $(TS_CLIENT)/src/events.ts \
+	$(PY_CLIENT)/models.py $(PY_CLIENT)/http.py $(PY_CLIENT)/socket.py service/web/demo.js
+
+generate: install  ## Regenerate generated/ from the shared schemas
+	$(CODEGEN) --extra-fields forbid --output generated/models.py
+
+# The service's models refuse unknown fields; the client's ignore them, so a client of
+# this version keeps working when the server adds a field.
+clients: install install-node  ## Regenerate both typed clients and the /demo bundle from the specs
+	npx --no-install openapi-typescript specs/openapi.yaml --output $(TS_CLIENT)/src/http.ts >/dev/null
+	node tools/clients/schemas_ts.mjs specs/schemas.yaml $(TS_CLIENT)/src/schemas.ts
+	$(CODEGEN) --extra-fields ignore --output $(PY_CLIENT)/models.py
+	$(PY) -m tools.clients clients
+	$(VENV)/bin/ruff format --quiet $(PY_CLIENT)
+	$(MAKE) --no-print-directory build-clients
+	npx --no-install esbuild service/web/demo.ts --bundle --format=esm --minify \
+		--target=es2022 --legal-comments=none --log-level=warning --outfile=service/web/demo.js
+
+build-clients: install-node  ## Compile clients/typescript (tsc --strict) and type-check the /demo page
+	npm run --silent build --workspace $(TS_CLIENT)
+	npx --no-install tsc -p service/web
+
+check-generated: install install-node  ## Fail when generated/, clients/ or the /demo bundle are stale
+	tools/check_fresh.sh "$(MAKE) --no-print-directory generate clients" $(GENERATED)
 
 validate-specs: install install-node  ## Both specs pass their official validators
 	$(VENV)/bin/openapi-spec-validator specs/openapi.yaml

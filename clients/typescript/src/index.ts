@@ -1,0 +1,101 @@
+// The hand-written entry point of the client: thin constructors over openapi-fetch and
+// socket.io-client, typed by what `make clients` generates from the specs.
+import createFetchClient, { type Client, type ClientOptions } from "openapi-fetch";
+import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
+
+import type { paths } from "./http.js";
+import type { ChatSocket, ConnectRefusal, ServerToClientEvents, SocketAuth } from "./events.js";
+import type { AckError, ConnectErrorData } from "./schemas.js";
+
+export type { paths, components, operations } from "./http.js";
+export * from "./events.js";
+export type * from "./schemas.js";
+
+/** The HTTP API, typed by openapi.yaml. */
+export type HttpClient = Client<paths>;
+
+/**
+ * An openapi-fetch client for the service at `baseUrl`, sending `token` (when given)
+ * as the bearer token of every request.
+ */
+export function createHttpClient(
+  baseUrl: string,
+  token?: string,
+  options: Omit<ClientOptions, "baseUrl"> = {},
+): HttpClient {
+  const headers = token === undefined ? {} : { Authorization: `Bearer ${token}` };
+  return createFetchClient<paths>({ ...options, baseUrl, headers });
+}
+
+/**
+ * A Socket.IO connection to the service at `url`, authenticated with `token` in the
+ * handshake's `auth` (which works in browsers, unlike a header). Listen to
+ * `connect_error` and read `refusal(error)` for the server's reason.
+ */
+export function connect(
+  url: string,
+  token: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): ChatSocket {
+  const auth: SocketAuth = { token };
+  return io(url, { transports: ["websocket"], ...options, auth });
+}
+
+/** Whether an acknowledgement is the `AckError` of a refused event. */
+export function isAckError(reply: { ok: boolean }): reply is AckError {
+  return reply.ok === false;
+}
+
+/** The server's reason for refusing a connection, or undefined for a transport failure. */
+export function refusal(error: ConnectRefusal): ConnectErrorData | undefined {
+  return error.data;
+}
+
+/** The payload of a server event. */
+export type EventPayload<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * The next `event` the socket receives. Rejects after `timeoutMs` (a bound against
+ * waiting forever, not a measure of anything) or when the socket disconnects first.
+ */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ChatSocket,
+  event: E,
+  timeoutMs = 10_000,
+): Promise<EventPayload<E>> {
+  return new Promise((resolve, reject) => {
+    const listener = ((payload: EventPayload<E>) => {
+      settle();
+      resolve(payload);
+    }) as ServerToClientEvents[E];
+    const disconnected = (reason: string) => {
+      settle();
+      reject(new Error(`disconnected (${reason}) before ${event}`));
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    // socket.io's listener types do not resolve for an event name that is still a type
+    // parameter; the signature above is what callers see.
+    function settle(): void {
+      clearTimeout(timer);
+      socket.off(event, listener as never);
+      socket.off("disconnect", disconnected);
+    }
+    socket.on(event, listener as never);
+    socket.on("disconnect", disconnected);
+  });
+}
+
+/** Resolves once connected; rejects with the server's refusal (`connect_error`). */
+export function connected(socket: ChatSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.connected) return resolve();
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", (error: ConnectRefusal) => {
+      const data = refusal(error);
+      reject(new Error(data ? `refused (${data.code}): ${error.message}` : error.message));
+    });
+  });
+}

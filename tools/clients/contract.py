@@ -1,0 +1,234 @@
+"""What the client generators need of the two specs, read once.
+
+The generators emit code from these records only, so the TypeScript and the Python
+client agree on every event, acknowledgement and operation by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+SHARED = "./schemas.yaml#/$defs/"
+
+
+class SpecShapeError(ValueError):
+    """The specs use a construct the generators do not know; fail loudly, never guess."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    schema: dict[str, Any]
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ServerEvent:
+    """A Socket.IO event the server emits: an AsyncAPI `send` operation's message."""
+
+    name: str
+    payload: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """A Socket.IO event the client emits, and the acknowledgements it may get back."""
+
+    name: str
+    payload: str
+    fields: tuple[Field, ...]
+    success: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    path_params: tuple[Field, ...]
+    query_params: tuple[Field, ...]
+    body: str | None
+    body_fields: tuple[Field, ...]
+    response: str | None
+    # A success answered with a non-JSON document (YAML): the client returns its text.
+    text_response: bool
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: str
+    server_events: tuple[ServerEvent, ...]
+    client_events: tuple[ClientEvent, ...]
+    connect_error: str
+    handshake_auth: str
+    ack_error: str
+    operations: tuple[Operation, ...]
+    schemas: dict[str, dict[str, Any]]
+
+
+def load(specs: Path = SPECS) -> Contract:
+    schemas: dict[str, dict[str, Any]] = _yaml(specs / "schemas.yaml")["$defs"]
+    asyncapi = _yaml(specs / "asyncapi.yaml")
+    openapi = _yaml(specs / "openapi.yaml")
+    if asyncapi["info"]["version"] != openapi["info"]["version"]:
+        raise SpecShapeError("openapi.yaml and asyncapi.yaml carry different versions")
+    server_events, client_events, connect_error, ack_error = _events(asyncapi, schemas)
+    server = next(iter(asyncapi["servers"].values()))
+    return Contract(
+        version=openapi["info"]["version"],
+        server_events=server_events,
+        client_events=client_events,
+        connect_error=connect_error,
+        handshake_auth=_resolve(asyncapi, server["x-handshake-auth"]["$ref"]),
+        ack_error=ack_error,
+        operations=_operations(openapi, schemas),
+        schemas=schemas,
+    )
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
+
+
+def _pointer(document: dict[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        raise SpecShapeError(f"not a local reference: {ref}")
+    node: Any = document
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _resolve(document: dict[str, Any], ref: str) -> str:
+    """The shared schema name a (chain of) reference(s) ends at."""
+    while not ref.startswith(SHARED):
+        target = _pointer(document, ref)
+        ref = target["$ref"] if "$ref" in target else target["payload"]["$ref"]
+    return ref.removeprefix(SHARED)
+
+
+def _message(document: dict[str, Any], ref: str) -> dict[str, Any]:
+    message: dict[str, Any] = _pointer(document, ref)
+    while "$ref" in message:
+        message = _pointer(document, message["$ref"])
+    return message
+
+
+def _fields(schema: dict[str, Any]) -> tuple[Field, ...]:
+    required = set(schema.get("required", ()))
+    return tuple(
+        Field(name, prop, name in required, prop.get("description", ""))
+        for name, prop in schema.get("properties", {}).items()
+    )
+
+
+def _events(
+    asyncapi: dict[str, Any], schemas: dict[str, dict[str, Any]]
+) -> tuple[tuple[ServerEvent, ...], tuple[ClientEvent, ...], str, str]:
+    server: dict[str, ServerEvent] = {}
+    client: list[ClientEvent] = []
+    connect_error = ack_error = ""
+    for operation in asyncapi["operations"].values():
+        for ref in operation["messages"]:
+            message = _message(asyncapi, ref["$ref"])
+            payload = _resolve(asyncapi, message["payload"]["$ref"])
+            name, summary = message["name"], message.get("summary", "")
+            if operation["action"] == "send":
+                if name == "connect_error":
+                    # Socket.IO reserves it: it reaches clients as an Error, not an event.
+                    connect_error = payload
+                elif (
+                    server.setdefault(name, ServerEvent(name, payload, summary)).payload != payload
+                ):
+                    raise SpecShapeError(f"server event {name} has two payloads")
+                continue
+            replies = [
+                _resolve(asyncapi, reply["$ref"]) for reply in operation["reply"]["messages"]
+            ]
+            failures = [r for r in replies if schemas[r]["properties"]["ok"].get("const") is False]
+            successes = [r for r in replies if r not in failures]
+            if len(failures) != 1 or len(successes) != 1:
+                raise SpecShapeError(f"{name}: expected one success and one error reply")
+            ack_error = failures[0]
+            fields = _fields(schemas[payload])
+            client.append(ClientEvent(name, payload, fields, successes[0], summary))
+    return tuple(server.values()), tuple(client), connect_error, ack_error
+
+
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _operations(
+    openapi: dict[str, Any], schemas: dict[str, dict[str, Any]]
+) -> tuple[Operation, ...]:
+    found = []
+    for path, item in openapi["paths"].items():
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            params = [
+                _pointer(openapi, p["$ref"]) if "$ref" in p else p
+                for p in [*shared, *operation.get("parameters", [])]
+            ]
+            body = None
+            if "requestBody" in operation:
+                body = _resolve(
+                    openapi,
+                    operation["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                )
+            found.append(
+                Operation(
+                    operation_id=operation["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    summary=operation.get("summary", ""),
+                    path_params=_params(params, "path"),
+                    query_params=_params(params, "query"),
+                    body=body,
+                    body_fields=_fields(schemas[body]) if body else (),
+                    response=_response(openapi, operation),
+                    text_response=_text_response(openapi, operation),
+                )
+            )
+    return tuple(found)
+
+
+def _params(params: list[dict[str, Any]], where: str) -> tuple[Field, ...]:
+    return tuple(
+        Field(p["name"], p["schema"], p.get("required", False), p.get("description", ""))
+        for p in params
+        if p["in"] == where
+    )
+
+
+def _success_content(openapi: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):
+            if "$ref" in response:
+                response = _pointer(openapi, response["$ref"])
+            content: dict[str, Any] = response.get("content", {})
+            return content
+    raise SpecShapeError(f"{operation['operationId']} declares no success response")
+
+
+def _response(openapi: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """The shared schema of the JSON success response, or None (no body, or not JSON)."""
+    json_content = _success_content(openapi, operation).get("application/json")
+    return None if json_content is None else _resolve(openapi, json_content["schema"]["$ref"])
+
+
+def _text_response(openapi: dict[str, Any], operation: dict[str, Any]) -> bool:
+    content = _success_content(openapi, operation)
+    return bool(content) and "application/json" not in content
