@@ -19,6 +19,7 @@ from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
 from service.http import problems
 from service.http.origins import OriginGate
+from service.http.pages import page_routes
 from service.http.routes import routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.notifiers.socketio import (
@@ -108,7 +109,7 @@ def create_app(settings: Settings) -> ASGIApp:
     # Innermost, so that CORS headers reach its answers too.
     middleware.append(Middleware(UnexpectedErrorMiddleware))
     http_app = Starlette(
-        routes=routes(),
+        routes=[*routes(), *page_routes()],
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={

@@ -1,0 +1,251 @@
+// The /demo chat page: the generated TypeScript client in a browser, nothing more.
+// Log in or register, start a group, open a conversation, and see messages, typing and
+// read receipts arrive. All text goes in through textContent, never as HTML.
+import {
+  connect,
+  connected,
+  createHttpClient,
+  isAckError,
+  type ChatSocket,
+  type Conversation,
+  type HttpClient,
+  type Message,
+  type Problem,
+} from "@conversations/client";
+
+const origin = window.location.origin;
+const TYPING_RESEND_MS = 3000;
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from demo.html`);
+  return found as T;
+}
+
+const status = element<HTMLParagraphElement>("status");
+const conversationsNav = element<HTMLElement>("conversations");
+const messagesList = element<HTMLUListElement>("messages");
+const typingLine = element<HTMLParagraphElement>("typing");
+const receiptLine = element<HTMLParagraphElement>("receipt");
+
+interface Session {
+  http: HttpClient;
+  socket: ChatSocket;
+  userId: number;
+  conversations: Map<number, Conversation>;
+  open: number | null;
+  names: Map<number, string>;
+  lastTypingSent: number;
+}
+
+let session: Session | null = null;
+
+function say(text: string): void {
+  status.textContent = text;
+}
+
+function problemText(problem: Problem | undefined): string {
+  return problem ? problem.detail ?? problem.title : "the service did not answer";
+}
+
+function titleOf(conversation: Conversation): string {
+  if (conversation.title) return conversation.title;
+  const others = conversation.participants.filter((p) => p.id !== session?.userId);
+  return others.map((p) => p.display_name).join(", ") || "Note to self";
+}
+
+function renderConversations(): void {
+  if (!session) return;
+  const sorted = [...session.conversations.values()].sort((a, b) =>
+    b.updated_at.localeCompare(a.updated_at),
+  );
+  conversationsNav.replaceChildren(
+    ...sorted.map((conversation) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = titleOf(conversation);
+      button.dataset.conversationId = String(conversation.id);
+      button.setAttribute("aria-current", String(conversation.id === session?.open));
+      button.addEventListener("click", () => void open(conversation.id));
+      return button;
+    }),
+  );
+}
+
+function remember(conversation: Conversation): void {
+  if (!session) return;
+  session.conversations.set(conversation.id, conversation);
+  for (const participant of conversation.participants) {
+    session.names.set(participant.id, participant.display_name);
+  }
+  renderConversations();
+}
+
+function showMessage(message: Message): void {
+  if (messagesList.querySelector(`[data-message-id="${message.id}"]`)) return;
+  const item = document.createElement("li");
+  item.dataset.messageId = String(message.id);
+  const sender = document.createElement("span");
+  sender.className = "sender";
+  sender.textContent = message.sender.display_name;
+  const body = document.createElement("span");
+  body.className = "body";
+  body.textContent = message.body;
+  item.append(sender, body);
+  messagesList.append(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+async function markRead(message: Message): Promise<void> {
+  if (!session || message.sender.id === session.userId || document.hidden) return;
+  await session.http.POST("/conversations/{conversation_id}/read", {
+    params: { path: { conversation_id: message.conversation_id } },
+    body: { message_id: message.id },
+  });
+}
+
+async function open(conversationId: number): Promise<void> {
+  if (!session) return;
+  const { socket, http } = session;
+  if (session.open !== null && session.open !== conversationId) {
+    await socket.emitWithAck("leave_conversation", { conversation_id: session.open });
+  }
+  session.open = conversationId;
+  // Join first, then fetch: whatever is posted in between arrives by the socket and is
+  // dropped as a duplicate by its id.
+  const ack = await socket.emitWithAck("join_conversation", { conversation_id: conversationId });
+  if (isAckError(ack)) return say(`Cannot open: ${ack.error.message}`);
+  const page = await http.GET("/conversations/{conversation_id}/messages", {
+    params: { path: { conversation_id: conversationId } },
+  });
+  if (!page.data) return say(problemText(page.error));
+  const conversation = session.conversations.get(conversationId);
+  element("title").textContent = conversation ? titleOf(conversation) : "";
+  messagesList.replaceChildren();
+  typingLine.textContent = "";
+  receiptLine.textContent = "";
+  page.data.items.forEach(showMessage);
+  element("main").hidden = false;
+  renderConversations();
+  const newest = page.data.items.at(-1);
+  if (newest) await markRead(newest);
+}
+
+function listen(socket: ChatSocket): void {
+  socket.on("conversation_created", remember);
+  socket.on("message_created", (message) => {
+    if (message.conversation_id !== session?.open) return;
+    showMessage(message);
+    typingLine.textContent = "";
+    void markRead(message);
+  });
+  socket.on("conversation_activity", (activity) => {
+    const known = session?.conversations.get(activity.conversation_id);
+    if (known) remember({ ...known, updated_at: activity.updated_at });
+  });
+  socket.on("typing", (event) => {
+    if (event.conversation_id !== session?.open) return;
+    const name = session.names.get(event.user_id) ?? `User ${event.user_id}`;
+    typingLine.textContent = event.state === "start" ? `${name} is typing…` : "";
+  });
+  socket.on("message_read", (event) => {
+    if (event.conversation_id !== session?.open || event.reader.id === session.userId) return;
+    receiptLine.textContent = `Read by ${event.reader.display_name}`;
+    receiptLine.dataset.messageId = String(event.last_read_message_id);
+  });
+  socket.on("session_ended", () => say("Your session ended; log in again."));
+}
+
+async function signIn(username: string, password: string, register: boolean): Promise<void> {
+  const anonymous = createHttpClient(origin);
+  if (register) {
+    const created = await anonymous.POST("/auth/register", {
+      body: { username, password, display_name: username },
+    });
+    if (!created.data) return say(problemText(created.error));
+  }
+  const login = await anonymous.POST("/auth/login", { body: { username, password } });
+  if (!login.data) return say(problemText(login.error));
+  const token = login.data.access_token;
+  const http = createHttpClient(origin, token);
+  const socket = connect(origin, token);
+  listen(socket);
+  await connected(socket);
+  session = {
+    http,
+    socket,
+    userId: login.data.user.id,
+    conversations: new Map(),
+    open: null,
+    names: new Map(),
+    lastTypingSent: 0,
+  };
+  const list = await http.GET("/conversations");
+  list.data?.items.forEach(remember);
+  element("me").textContent = login.data.user.display_name;
+  element("login").hidden = true;
+  element("session").hidden = false;
+  say("Connected.");
+}
+
+async function userIds(http: HttpClient, usernames: string[]): Promise<number[] | string> {
+  const ids: number[] = [];
+  for (const username of usernames) {
+    const found = await http.GET("/users", { params: { query: { q: username, limit: 50 } } });
+    const user = found.data?.items.find((candidate) => candidate.username === username);
+    if (!user) return `No user named ${username}`;
+    ids.push(user.id);
+  }
+  return ids;
+}
+
+element<HTMLFormElement>("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  const action = (event.submitter as HTMLButtonElement | null)?.value;
+  void signIn(String(form.get("username")), String(form.get("password")), action === "register");
+});
+
+element<HTMLFormElement>("start").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!session) return;
+  const { http } = session;
+  const form = new FormData(event.target as HTMLFormElement);
+  const usernames = String(form.get("usernames")).split(",").map((name) => name.trim()).filter(Boolean);
+  void (async () => {
+    const ids = await userIds(http, usernames);
+    if (typeof ids === "string") return say(ids);
+    const created = await http.POST("/conversations", {
+      body: { kind: "group", title: String(form.get("title")), participant_ids: ids },
+    });
+    if (!created.data) return say(problemText(created.error));
+    remember(created.data);
+    await open(created.data.id);
+  })();
+});
+
+element<HTMLFormElement>("compose").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.target as HTMLFormElement;
+  const input = form.elements.namedItem("body") as HTMLInputElement;
+  if (!session || session.open === null) return;
+  const { http, open: conversationId } = session;
+  const body = input.value;
+  input.value = "";
+  session.lastTypingSent = 0;
+  void http
+    .POST("/conversations/{conversation_id}/messages", {
+      params: { path: { conversation_id: conversationId } },
+      body: { body, client_message_id: crypto.randomUUID() },
+    })
+    .then((sent) => (sent.data ? showMessage(sent.data) : say(problemText(sent.error))));
+});
+
+element<HTMLInputElement>("compose").addEventListener("input", () => {
+  if (!session || session.open === null) return;
+  const now = Date.now();
+  // `start` lasts a few seconds on the server; resend it while the user keeps typing.
+  if (now - session.lastTypingSent < TYPING_RESEND_MS) return;
+  session.lastTypingSent = now;
+  void session.socket.emitWithAck("typing", { conversation_id: session.open, state: "start" });
+});
