@@ -18,10 +18,12 @@ from starlette.types import ASGIApp
 from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
 from service.http import problems
+from service.http.observed import RequestMetrics, metrics_routes
 from service.http.origins import OriginGate
 from service.http.pages import page_routes
 from service.http.routes import routes
 from service.http.unexpected import UnexpectedErrorMiddleware
+from service.metrics import Metrics
 from service.notifiers.socketio import (
     SESSION_ENDED,
     SocketIOConversationNotifier,
@@ -49,6 +51,25 @@ def _engineio_holds(sio: socketio.AsyncServer, sid: str) -> bool:
     return socket is not None and not socket.closed
 
 
+def _open_sockets(sio: socketio.AsyncServer) -> int:
+    return sum(1 for socket in list(sio.eio.sockets.values()) if not socket.closed)
+
+
+def instrument_admin_ui(sio: socketio.AsyncServer, settings: Settings) -> None:
+    """python-socketio's Socket.IO Admin UI instrumentation on namespace /admin, with its
+    own credentials. The UI's page (https://admin.socket.io, or a self-hosted copy)
+    connects from its own origin, which CHAT_CORS_ORIGINS must allow."""
+    assert settings.admin_ui_password is not None
+    sio.instrument(
+        auth={
+            "username": settings.admin_ui_username,
+            "password": settings.admin_ui_password.get_secret_value(),
+        },
+        mode="production",
+        read_only=settings.admin_ui_read_only,
+    )
+
+
 def create_app(settings: Settings) -> ASGIApp:
     database = Database(settings.database_url)
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
@@ -70,7 +91,9 @@ def create_app(settings: Settings) -> ASGIApp:
     limit_polling_batches(sio.eio)
     manager.disconnecting_events = frozenset({SESSION_ENDED})
     manager.max_queued = settings.max_queued_packets
-    emitter = SocketIOEmitter(sio, presence)
+    metrics = Metrics()
+    metrics.count_sockets(partial(_open_sockets, sio))
+    emitter = SocketIOEmitter(sio, presence, metrics)
     services = bootstrap(
         settings=settings,
         uow_factory=partial(SqlAlchemyUnitOfWork, database),
@@ -80,14 +103,16 @@ def create_app(settings: Settings) -> ASGIApp:
         session_notifier=SocketIOSessionNotifier(emitter),
         presence_store=presence,
     )
-    sio.register_namespace(ChatNamespace("/", services))
+    sio.register_namespace(ChatNamespace("/", services, metrics))
+    if settings.admin_ui_username and settings.admin_ui_password:
+        instrument_admin_ui(sio, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await migrate(database.engine)
         maintenance = asyncio.create_task(services.presence.run())
         try:
-            yield {"services": services}
+            yield {"services": services, "metrics": metrics}
         finally:
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -106,10 +131,12 @@ def create_app(settings: Settings) -> ASGIApp:
                 allow_headers=["Authorization", "Content-Type"],
             )
         )
-    # Innermost, so that CORS headers reach its answers too.
+    # Inside CORS, so that CORS headers reach its answers too; outside the handler of
+    # unexpected errors, so that their 500s are timed like any answer.
+    middleware.append(Middleware(RequestMetrics, metrics=metrics))
     middleware.append(Middleware(UnexpectedErrorMiddleware))
     http_app = Starlette(
-        routes=[*routes(), *page_routes()],
+        routes=[*routes(), *page_routes(), *metrics_routes()],
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={
@@ -123,5 +150,6 @@ def create_app(settings: Settings) -> ASGIApp:
         services.limits,
         settings.max_connections_per_address,
         partial(_engineio_holds, sio),
+        metrics,
     )
     return OriginGate(socket_io, settings.cors_origins)

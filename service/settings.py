@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from limits import parse
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PREFIX = "CHAT_"
@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     max_queued_packets: Annotated[int, Field(ge=16, le=1_000_000)] = 1000
     # A client must send a request's headers within this many seconds (slowloris).
     header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # python-socketio's Socket.IO Admin UI instrumentation, on namespace /admin: off
+    # unless both are set. Its own credentials, never a user's token.
+    admin_ui_username: str | None = Field(default=None, min_length=1)
+    admin_ui_password: SecretStr | None = Field(default=None, min_length=12, repr=False)
+    # Whether the Admin UI may only watch (no disconnecting sockets, no room changes).
+    admin_ui_read_only: bool = True
 
     @field_validator("cors_origins", mode="before")
     @classmethod

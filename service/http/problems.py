@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 from generated import models as dto
 from service.domain.errors import DomainError, InvalidInput
 from service.dto import field_errors
+from service.metrics import Metrics
 from service.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def problem(
     status: int | None = None,
 ) -> Response:
     status = status or _STATUS[code]
+    _count(request.scope, code)
     body = dto.Problem(
         type=f"/problems/{code}",
         title=HTTPStatus(status).phrase,
@@ -75,6 +77,9 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     errors = field_errors(exc.errors) if isinstance(exc, InvalidInput) else None
     log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
     response = problem(request, exc.code, exc.message, errors)
+    metrics = _metrics(request.scope)
+    if metrics is not None:
+        metrics.limited(exc)
     if isinstance(exc, RateLimited):
         response.headers.update(rate_limit_headers(exc))
     return response
@@ -131,8 +136,23 @@ async def refuse_connection(
     """Refuse an HTTP request or a WebSocket handshake before any app sees it: a problem
     response, or a close before accepting (which the server answers with 403)."""
     if scope["type"] == "websocket":
+        _count(scope, code)
         await send({"type": "websocket.close", "code": 1008})
         return
     response = problem(Request(scope), code, detail)
     response.headers.update(headers or {})
     await response(scope, receive, send)
+
+
+def _metrics(scope: Scope) -> Metrics | None:
+    """The app's metrics, from the lifespan state every request's scope carries (absent
+    only when an app is called without its lifespan, as some unit tests do)."""
+    metrics: Metrics | None = scope.get("state", {}).get("metrics")
+    return metrics
+
+
+def _count(scope: Scope, code: str) -> None:
+    metrics = _metrics(scope)
+    if metrics is not None:
+        transport = "handshake" if str(scope.get("path", "")).startswith("/socket.io/") else "http"
+        metrics.refused(transport, code)

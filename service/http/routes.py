@@ -23,6 +23,7 @@ from service.http.inputs import (
     query_text,
     read_body,
 )
+from service.http.observed import metrics_of
 from service.http.problems import problem
 from service.services.container import Services
 from service.services.conversations import encode_cursor
@@ -223,9 +224,10 @@ async def send_message(request: Request) -> Response:
     await _services(request).limits.hit("send", caller)
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.SendMessageRequest)
-    sent = await _services(request).messages.send(
-        caller, conversation_id, body.body, body.client_message_id
-    )
+    with metrics_of(request).send.time():
+        sent = await _services(request).messages.send(
+            caller, conversation_id, body.body, body.client_message_id
+        )
     return _json(to_dto.message(sent.message), 201 if sent.created else 200)
 
 

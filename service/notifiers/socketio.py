@@ -24,6 +24,7 @@ from service.domain.events import (
     TypingChanged,
     UnreadCountUpdated,
 )
+from service.metrics import Metrics
 from service.notifiers import rooms
 from service.notifiers.base import (
     ConversationNotifier,
@@ -45,9 +46,12 @@ class SocketIOEmitter:
     """Emits DTOs. A failed emit is logged, never raised: the change is already
     committed, and clients catch up through the HTTP cursors."""
 
-    def __init__(self, sio: socketio.AsyncServer, presence: PresenceStore) -> None:
+    def __init__(
+        self, sio: socketio.AsyncServer, presence: PresenceStore, metrics: Metrics
+    ) -> None:
         self.sio = sio
         self.presence = presence
+        self.metrics = metrics
 
     async def emit(
         self,
@@ -65,6 +69,7 @@ class SocketIOEmitter:
             await self.sio.emit(
                 event, payload.model_dump(mode="json"), to=room, skip_sid=skip, namespace=NAMESPACE
             )
+            self.metrics.events.labels(event).inc()
         except Exception:
             log.exception("emitting %s to %s failed", event, room)
 

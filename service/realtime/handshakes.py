@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.domain.errors import DomainError
 from service.http.problems import rate_limit_headers, refuse_connection
+from service.metrics import Metrics
 from service.ratelimit import RateLimited, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,10 @@ class HandshakeLimit:
         limits: RateLimiter,
         cap: int,
         is_open: Callable[[str], bool],
+        metrics: Metrics,
     ) -> None:
         self.app = app
+        self.metrics = metrics
         self.limits = limits
         self.cap = cap
         self.is_open = is_open  # whether Engine.IO still holds the session
@@ -56,6 +59,7 @@ class HandshakeLimit:
             await self.limits.hit("handshakes", address)
         except (RateLimited, TooManyConnections) as exc:
             log.info("refused a Socket.IO handshake from %s: %s", address, exc.message)
+            self.metrics.limited(exc)
             headers = (
                 rate_limit_headers(exc) if isinstance(exc, RateLimited) else {"Retry-After": "60"}
             )

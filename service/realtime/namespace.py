@@ -22,6 +22,7 @@ from service.background import BackgroundTasks
 from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
 from service.domain.events import TypingState
 from service.dto import ack_error
+from service.metrics import Metrics
 from service.notifiers import rooms
 from service.realtime.packets import Refusal
 from service.services.container import Services
@@ -52,9 +53,10 @@ def _payload(args: tuple[Any, ...], model: type[Payload]) -> Payload:
 
 
 class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, namespace: str, services: Services) -> None:
+    def __init__(self, namespace: str, services: Services, metrics: Metrics | None = None) -> None:
         super().__init__(namespace)
         self.services = services
+        self.metrics = metrics or Metrics()
         self._presence_work = BackgroundTasks()
         self._arrivals: dict[str, asyncio.Task[None]] = {}
         self._client_events: dict[str, Handler] = {
@@ -71,6 +73,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             claims = await self.services.users.authenticate(token)
         except Unauthorized as exc:
             log.info("refused socket %s: %s", sid, exc.message)
+            self.metrics.refused("handshake", exc.code)
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, dto.ConnectErrorData(code=dto.ErrorCode.unauthorized).model_dump()
             ) from exc
@@ -78,6 +81,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         cap = self.services.settings.max_sockets_per_user
         if not await self.services.presence.has_room_for(user_id, cap):
             log.info("refused socket %s: user %s holds %s sockets", sid, user_id, cap)
+            self.metrics.refused("handshake", "rate_limited")
             raise socketio.exceptions.ConnectionRefusedError(
                 f"At most {cap} connections per user.",
                 dto.ConnectErrorData(code=dto.ErrorCode.rate_limited).model_dump(),
@@ -146,9 +150,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self._handle(event, sid, user_id, args[1:])
         except DomainError as exc:
             log.info("refused %s from %s: %s %s", name, sid, exc.code, exc.message)
+            self.metrics.refused_by("socket", exc)
             return ack_error(exc).model_dump(mode="json", exclude_none=True)
         except Exception:
             log.exception("%s from %s failed", name, sid)
+            self.metrics.refused("socket", "internal_error")
             failure = dto.AckError(
                 ok=False,
                 error=dto.AckErrorDetail(

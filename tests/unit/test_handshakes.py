@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive, Scope, Send
 
+from service.metrics import Metrics
 from service.ratelimit import RateLimiter
 from service.realtime.handshakes import HandshakeLimit
 
@@ -49,7 +50,7 @@ async def test_a_reconnect_storm_from_one_address_costs_linear_work() -> None:
 
     engine = EngineIO()
     limit = HandshakeLimit(
-        engine, RateLimiter({"handshakes": "1000000/minute"}), 1_000_000, is_open
+        engine, RateLimiter({"handshakes": "1000000/minute"}), 1_000_000, is_open, Metrics()
     )
     for _ in range(2_000):
         await limit(SCOPE, _nothing, _drop)
@@ -66,7 +67,11 @@ async def test_the_cap_still_counts_only_open_sessions() -> None:
     closed: set[str] = set()
     engine = EngineIO()
     limit = HandshakeLimit(
-        engine, RateLimiter({"handshakes": "1000000/minute"}), 3, lambda sid: sid not in closed
+        engine,
+        RateLimiter({"handshakes": "1000000/minute"}),
+        3,
+        lambda sid: sid not in closed,
+        Metrics(),
     )
     refused: list[Message] = []
 

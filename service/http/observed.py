@@ -1,0 +1,58 @@
+"""What operators see of HTTP: latency by operation (middleware) and /metrics."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.metrics import CONTENT_TYPE, Metrics
+
+
+def metrics_of(request: Request) -> Metrics:
+    metrics: Metrics = request.state.metrics
+    return metrics
+
+
+class RequestMetrics:
+    """Times every HTTP request and labels it with its operationId: the name of the
+    handler Starlette's router chose (handlers are named after operationIds)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # what the client sees when nothing is sent at all
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            # The router writes the chosen endpoint into this same scope.
+            endpoint = scope.get("endpoint")
+            operation = getattr(endpoint, "__name__", "unmatched")
+            self.metrics.http.labels(operation, scope["method"], str(status)).observe(
+                time.perf_counter() - started
+            )
+
+
+async def get_metrics(request: Request) -> Response:
+    return Response(metrics_of(request).exposition(), media_type=CONTENT_TYPE)
+
+
+def metrics_routes() -> list[Route]:
+    # Not an operation of the contract: Prometheus scrapes it, clients never call it.
+    return [Route("/metrics", get_metrics, methods=["GET"])]
