@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from limits import parse
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PREFIX = "CHAT_"
@@ -77,6 +84,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(origin.strip() for origin in value.split(",") if origin.strip())
         return value
+
+    @model_validator(mode="after")
+    def _admin_ui_credentials_in_pairs(self) -> Settings:
+        if (self.admin_ui_username is None) != (self.admin_ui_password is None):
+            raise ValueError(
+                "set both CHAT_ADMIN_UI_USERNAME and CHAT_ADMIN_UI_PASSWORD, or neither"
+            )
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -71,3 +71,34 @@ def test_the_service_refuses_bad_settings_with_one_line_and_no_traceback() -> No
     assert "CHAT_PORT" in run.stderr
     assert "CHAT_TYPING_TTL_SECONDS" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"CHAT_ADMIN_UI_USERNAME": "ops"},
+        {"CHAT_ADMIN_UI_PASSWORD": "a long admin password"},
+        {"CHAT_ADMIN_UI_USERNAME": "ops", "CHAT_ADMIN_UI_PASSWORD": "too short"},
+    ],
+)
+def test_the_admin_ui_takes_both_credentials_and_a_long_password(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_admin_ui_password_never_shows_in_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHAT_ADMIN_UI_USERNAME", "ops")
+    monkeypatch.setenv("CHAT_ADMIN_UI_PASSWORD", "a long admin password")
+
+    settings = Settings()
+
+    assert settings.admin_ui_password is not None
+    assert settings.admin_ui_password.get_secret_value() == "a long admin password"
+    assert "a long admin password" not in repr(settings)
