@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node lock run test test-future contract bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
+.PHONY: install install-node lock run test test-future contract contract-diff bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
 
 # Installs take exact versions, checked by hash, from the lock files (`make lock` writes
 # them from pyproject.toml); the project itself goes in editable, without dependencies.
@@ -87,6 +87,9 @@ validate-specs: install install-node  ## Both specs pass their official validato
 	ASYNCAPI_METRICS_CONFIG_PATH=$(CURDIR)/tools/asyncapi-analytics.json SUPPRESS_NO_CONFIG_WARNING=1 \
 		npx --no-install asyncapi validate specs/asyncapi.yaml --fail-severity error
 
+contract-diff: install install-node  ## Fail on a contract change without a version bump and CHANGELOG entry (Breaking ones marked)
+	$(PY) -m tools.contract_diff
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -102,7 +105,7 @@ bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare 
 	$(PY) -m bench.run
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
-	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs
+	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs contract-diff
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-future
 
