@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node lock run test test-future contract contract-diff bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
+.PHONY: install install-node lock run test test-future contract contract-diff docs bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
 
 # Installs take exact versions, checked by hash, from the lock files (`make lock` writes
 # them from pyproject.toml); the project itself goes in editable, without dependencies.
@@ -39,7 +39,7 @@ install: $(VENV)/.installed
 
 install-node: node_modules/.installed
 
-run: install  ## Run the service on SQLite at http://127.0.0.1:8000
+run: install  ## Run the service on SQLite at http://127.0.0.1:8000 (`make docs` first for /docs)
 	$(PY) -m service
 
 # datamodel-codegen's options for the models of both generated/ and the Python client.
@@ -87,6 +87,17 @@ validate-specs: install install-node  ## Both specs pass their official validato
 	ASYNCAPI_METRICS_CONFIG_PATH=$(CURDIR)/tools/asyncapi-analytics.json SUPPRESS_NO_CONFIG_WARNING=1 \
 		npx --no-install asyncapi validate specs/asyncapi.yaml --fail-severity error
 
+# Redocly renders both specs with its script inlined (--inlineBundle): the pages fetch
+# nothing at view time. Not committed: `make test` builds them, as deployments must.
+docs: install-node  ## Build the HTML docs of both specs, served at /docs and /docs/events
+	mkdir -p service/web/docs
+	for spec in openapi asyncapi; do \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly build-docs \
+			specs/$$spec.yaml --inlineBundle --output service/web/docs/$$spec.html >/dev/null || exit 1; \
+	done
+	# Redoc's attribution fetches its logo from Redocly's CDN: an empty image instead.
+	sed -i 's#https://cdn\.redoc\.ly/redoc/logo-mini\(-full\)\{0,1\}\.svg#data:,#g' service/web/docs/*.html
+
 contract-diff: install install-node  ## Fail on a contract change without a version bump and CHANGELOG entry (Breaking ones marked)
 	$(PY) -m tools.contract_diff
 
@@ -105,7 +116,7 @@ bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare 
 	$(PY) -m bench.run
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
-	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs contract-diff
+	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs contract-diff docs
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-future
 

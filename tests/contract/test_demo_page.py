@@ -4,69 +4,12 @@ users in two separate browser contexts, each seeing what the other does."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import expect
 
+from tests.browser import PATIENCE_MS, Tab, chromium, open_page
 from tests.live import live_server
-
-# Debian's chromium package; the flags keep it from reaching for Google's hosts, which
-# this machine's closed network refuses.
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Playwright's `expect` retries until this bound; it bounds a hang, it measures nothing.
-PATIENCE_MS = 15_000
-
-
-@dataclass
-class Tab:
-    page: Page
-    foreign_requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    assert CHROMIUM, "Chromium is needed: apt-get install chromium"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def open_demo(browser: Browser, base_url: str) -> Tab:
-    """A page in its own context (its own storage, like another person's browser)."""
-    page = await (await browser.new_context()).new_page()
-    tab = Tab(page)
-    page.on(
-        "request",
-        lambda request: (
-            None
-            if request.url.startswith((base_url, base_url.replace("http", "ws", 1)))
-            else tab.foreign_requests.append(request.url)
-        ),
-    )
-    page.on("pageerror", lambda error: tab.errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: tab.errors.append(message.text) if message.type == "error" else None,
-    )
-    await page.goto(f"{base_url}/demo")
-    return tab
 
 
 async def sign_up(tab: Tab, username: str) -> None:
@@ -81,7 +24,7 @@ async def test_two_users_see_each_others_messages_typing_and_read_receipts(
     tmp_path: Path,
 ) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
-        alice, bob = await open_demo(browser, url), await open_demo(browser, url)
+        alice, bob = await open_page(browser, url, "/demo"), await open_page(browser, url, "/demo")
         await sign_up(alice, "alice")
         await sign_up(bob, "bob")
 
@@ -124,7 +67,7 @@ async def test_two_users_see_each_others_messages_typing_and_read_receipts(
 
 async def test_a_wrong_password_shows_the_services_reason(tmp_path: Path) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
-        tab = await open_demo(browser, url)
+        tab = await open_page(browser, url, "/demo")
         await tab.page.fill("#login [name=username]", "nobody")
         await tab.page.fill("#login [name=password]", "wrong-password")
         await tab.page.click("#login button[value=login]")

@@ -1,0 +1,89 @@
+"""The contract's docs as a reader opens them: `/`, then /docs and /docs/events in
+Debian's Chromium. Operations, events, examples and the handshake must render, and no
+request may leave the host (the pages are built by `make docs`, script inlined)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+
+from service.http.pages import DOCS
+from tests.browser import PATIENCE_MS, chromium, open_page
+from tests.live import live_server
+
+
+@pytest.fixture(autouse=True)
+def _docs_are_built() -> None:
+    missing = [name for name in ("openapi.html", "asyncapi.html") if not (DOCS / name).is_file()]
+    assert not missing, f"{missing} not built: run `make docs` (make test does)"
+
+
+async def test_the_index_links_both_docs_and_the_http_docs_render_offline(tmp_path: Path) -> None:
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        tab = await open_page(browser, url, "/")
+        page = tab.page
+        await page.get_by_role("link", name="HTTP API").click()
+        await expect(page).to_have_url(f"{url}/docs")
+        await expect(
+            page.get_by_text("The HTTP half of the conversations contract").first
+        ).to_be_visible(timeout=PATIENCE_MS)
+        # Redoc routes in the fragment: a tag's page holds its operations and examples.
+        await page.get_by_role("link", name="messages", exact=True).click()
+        for text in (
+            "List messages",
+            "Mark messages read",
+            "/conversations/{conversation_id}/read",
+        ):
+            await expect(page.get_by_text(text).first).to_be_visible(timeout=PATIENCE_MS)
+        # An operation's page: its request example and its declared problems.
+        await page.get_by_role("link", name="Send a message").click()
+        await expect(page.get_by_text("See you at ten.").first).to_be_visible(timeout=PATIENCE_MS)
+        await expect(page.get_by_text("bearerAuth").first).to_be_attached()
+        await expect(page.get_by_text("422", exact=True).first).to_be_attached()
+
+    assert tab.foreign_requests == []
+    assert tab.errors == []
+
+
+async def test_the_socket_io_docs_render_events_acknowledgements_and_the_handshake(
+    tmp_path: Path,
+) -> None:
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        tab = await open_page(browser, url, "/")
+        page = tab.page
+        await page.get_by_role("link", name="Socket.IO events").click()
+        await expect(page).to_have_url(f"{url}/docs/events")
+        # The handshake: auth.token, or the Authorization header.
+        await expect(page.get_by_text("Authorization: Bearer").first).to_be_visible(
+            timeout=PATIENCE_MS
+        )
+        await page.get_by_role("link", name="Default namespace").click()
+        await page.get_by_role("link", name="Join a conversation's room").click()
+        await expect(
+            page.get_by_text("Room acknowledgement, Error acknowledgement").first
+        ).to_be_visible(timeout=PATIENCE_MS)
+        await expect(page.get_by_text("Connection refused").first).to_be_attached()
+        await page.get_by_role("link", name="A conversation's room channel").click()
+        await expect(page.get_by_text("Deliver a new message").first).to_be_visible(
+            timeout=PATIENCE_MS
+        )
+        await expect(page.get_by_text('"body": "See you at ten."').first).to_be_attached()
+
+    assert tab.foreign_requests == []
+    assert tab.errors == []
+
+
+async def test_docs_that_are_not_built_are_a_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    monkeypatch.setattr("service.http.pages.DOCS", tmp_path / "nowhere")
+    async with live_server(tmp_path / "chat.db") as url, httpx.AsyncClient(base_url=url) as http:
+        response = await http.get("/docs/events")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "make docs" in response.json()["detail"]
