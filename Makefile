@@ -5,7 +5,7 @@ SPECS := specs/schemas.yaml specs/openapi.yaml specs/asyncapi.yaml
 
 # .venv/.installed and node_modules/.installed stamp finished installs, so a broken
 # install is retried rather than trusted.
-.PHONY: install install-node lock run test test-future contract contract-diff docs bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
+.PHONY: install install-node lock run mock test test-future contract contract-diff docs bench lint typecheck generate clients build-clients check-generated validate-specs ci clean
 
 # Installs take exact versions, checked by hash, from the lock files (`make lock` writes
 # them from pyproject.toml); the project itself goes in editable, without dependencies.
@@ -59,6 +59,9 @@ PY_CLIENT := clients/python/conversations_client
 GENERATED := generated/models.py \
 	$(TS_CLIENT)/src/http.ts $(TS_CLIENT)/src/schemas.ts $(TS_CLIENT)/src/events.ts \
 	$(PY_CLIENT)/models.py $(PY_CLIENT)/http.py $(PY_CLIENT)/socket.py service/web/demo.js
+
+mock: install  ## Serve a mock of both specs, from their examples, on http://127.0.0.1:4010
+	$(PY) -m tools.mock
 
 generate: install  ## Regenerate generated/ from the shared schemas
 	$(CODEGEN) --extra-fields forbid --output generated/models.py

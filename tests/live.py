@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import socketio
 import uvicorn
+from starlette.types import ASGIApp
 
 from service.app import create_app
 from service.auth.tokens import TokenCodec
@@ -41,10 +42,17 @@ async def live_server(database: Path, **overrides: Any) -> AsyncIterator[str]:
         jwt_secret=JWT_SECRET,
         **{**GENEROUS_LIMITS, **overrides},
     )
+    async with serving(create_app(settings)) as url:
+        yield url
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """Any ASGI app on uvicorn at an ephemeral loopback port; yields the base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

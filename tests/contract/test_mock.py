@@ -1,0 +1,149 @@
+"""`make mock`: the service mocked from the specs' examples, as a frontend team uses it
+before the backend runs. The TypeScript walkthrough runs against it as against the
+service; every answer is one the spec documents; bad input gets the spec'd refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import socketio
+
+from tests.contract.test_python_client import run_walkthrough
+from tests.contract.test_typescript_client import ROOT, _tsc
+from tests.live import serving
+from tests.schemas import load, validate_ack, validate_event, validate_response
+from tools.mock.app import create_mock_app
+
+
+def _example_requests() -> list[tuple[str, str, Any]]:
+    """Every operation with its path filled from parameter examples and its body example."""
+    spec = load("openapi.yaml")
+    parameters = spec["components"]["parameters"]
+    requests = []
+    for path, item in spec["paths"].items():
+        shared = [
+            parameters[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+            for p in item.get("parameters", [])
+        ]
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            url = path
+            for param in [*shared, *operation.get("parameters", [])]:
+                param = parameters[param["$ref"].rsplit("/", 1)[-1]] if "$ref" in param else param
+                if param["in"] == "path":
+                    url = url.replace("{" + param["name"] + "}", str(param["example"]))
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            requests.append((method.upper(), url, body.get("example")))
+    return requests
+
+
+async def test_every_operation_answers_what_the_spec_documents() -> None:
+    async with serving(create_mock_app()) as url, httpx.AsyncClient(base_url=url) as http:
+        for method, path, body in _example_requests():
+            response = await http.request(
+                method, path, json=body, headers={"Authorization": "Bearer any-token"}
+            )
+            media_type = response.headers.get("content-type", "").split(";")[0]
+            assert response.is_success, (method, path, response.text)
+            validate_response(method, path, response.status_code, media_type, response.content)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status", "location"),
+    [
+        ("GET", "/me", None, {}, 401, None),
+        ("POST", "/auth/register", {"username": "A"}, {}, 422, "body.username"),
+        ("GET", "/users", None, {"Authorization": "Bearer t"}, 200, None),
+        ("GET", "/users?limit=0", None, {"Authorization": "Bearer t"}, 422, "query.limit"),
+        ("GET", "/conversations/abc", None, {"Authorization": "Bearer t"}, 404, None),
+        ("GET", "/no/such/path", None, {}, 404, None),
+    ],
+)
+async def test_a_request_off_the_spec_gets_the_specd_problem(
+    method: str, path: str, body: Any, headers: dict[str, str], status: int, location: str | None
+) -> None:
+    async with serving(create_mock_app()) as url, httpx.AsyncClient(base_url=url) as http:
+        response = await http.request(method, path, json=body, headers=headers)
+
+    assert response.status_code == status, response.text
+    if status == 404 and path == "/no/such/path":
+        assert response.json()["code"] == "not_found"
+        return
+    validate_response(
+        method, path.split("?")[0], status, response.headers["content-type"], response.content
+    )
+    if location is not None:
+        assert location in {error["location"] for error in response.json()["errors"]}
+
+
+async def test_sockets_need_a_token_get_reply_examples_and_hear_played_events() -> None:
+    async with serving(create_mock_app()) as url:
+        refused: list[Any] = []
+        anonymous = socketio.AsyncClient(reconnection=False)
+        anonymous.on("connect_error", refused.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await anonymous.connect(url, transports=["websocket"], wait_timeout=5)
+
+        heard: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        alice, bob = socketio.AsyncClient(), socketio.AsyncClient()
+        bob.on("*", lambda event, data: heard.put_nowait((event, data)))
+        for client in (alice, bob):
+            await client.connect(url, auth={"token": "t"}, transports=["websocket"], wait_timeout=5)
+        try:
+            joined = await alice.call("join_conversation", {"conversation_id": 42}, timeout=5)
+            refusal = await alice.call("join_conversation", {"conversation_id": "x"}, timeout=5)
+            typing = await alice.call(
+                "typing", {"conversation_id": 42, "state": "start"}, timeout=5
+            )
+            played = await asyncio.wait_for(heard.get(), 5)
+            async with httpx.AsyncClient(base_url=url) as http:
+                sent = await http.post(
+                    "/conversations/42/messages",
+                    json={"body": "hi"},
+                    headers={"Authorization": "Bearer t"},
+                )
+            events = {(await asyncio.wait_for(heard.get(), 5))[0] for _ in range(2)}
+        finally:
+            await alice.disconnect()
+            await bob.disconnect()
+
+    validate_event("connect_error", refused[0])
+    assert validate_ack("joinConversation", joined) == "roomAck"
+    assert validate_ack("joinConversation", refusal) == "ackError"
+    assert refusal["error"]["code"] == "validation_error"
+    assert validate_ack("typing", typing) == "typingAck"
+    assert played[0] == "typing"
+    validate_event(*played)
+    assert sent.status_code == 201
+    assert events == {"message_created", "conversation_activity"}
+
+
+async def test_the_typescript_walkthrough_runs_against_the_mock(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the TypeScript walkthrough"
+    example = ROOT / "examples" / "typescript"
+    build = _tsc(ROOT / "clients" / "typescript")
+    assert build.returncode == 0, build.stdout
+    compiled = _tsc(example)
+    assert compiled.returncode == 0, compiled.stdout
+
+    async with serving(create_mock_app()) as url:
+        steps = await run_walkthrough([node, str(example / "dist" / "walkthrough.js"), url])
+
+    assert [step["step"] for step in steps] == [
+        "registered",
+        "registered",
+        "group",
+        "joined",
+        "joined",
+        "message_created",
+        "typing",
+        "message_read",
+        "done",
+    ]

@@ -1,0 +1,198 @@
+"""A mock of the service from the specs' examples, for frontends that start before the
+backend runs (`make mock`).
+
+HTTP: every operation answers its success example after the request passed the spec
+(path, query, body, bearer token); a request that does not gets the spec'd problem.
+Socket.IO: a handshake needs a token (any); client events are validated and answered
+with their reply examples; server events are played from their examples after the
+operations and events that make the real service emit them, to every socket (there is
+one room: the mock keeps no state).
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import socketio
+import yaml
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from tools.mock.contract import ClientEvent, Contract, Operation, Problem
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+PROBLEM_JSON = "application/problem+json"
+# What the real service emits after each operation and client event, as their
+# descriptions in the specs say.
+AFTER_OPERATION = {
+    "send_message": ("message_created", "conversation_activity"),
+    "mark_read": ("message_read", "unread_count_updated"),
+    "create_conversation": ("conversation_created",),
+    "update_conversation": ("conversation_updated",),
+    "add_participants": ("conversation_updated",),
+    "remove_participant": ("conversation_updated",),
+    "delete_conversation": ("conversation_deleted",),
+}
+AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
+# A socket joining a room hears who is online there.
+ON_JOIN = ("presence_changed",)
+
+
+def problem(
+    request: Request, status: int, code: str, detail: str, errors: list[Problem] | None = None
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = [{"location": e.location, "message": e.message} for e in errors]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(json.dumps(body), status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header[:7].lower() == "bearer " and header[7:].strip():
+        return header[7:].strip()
+    return None
+
+
+def _coerce(schema: dict[str, Any], raw: str) -> Any:
+    kinds = schema.get("type")
+    if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+class MockApp:
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*")
+        self.sio.on("connect", self.on_connect)
+        self.sio.on("*", self.on_event)
+
+    def asgi(self) -> ASGIApp:
+        routes = [self._route(operation) for operation in self.contract.operations]
+        http = Starlette(
+            routes=routes,
+            middleware=[
+                Middleware(
+                    CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
+                )
+            ],
+            exception_handlers={404: self._not_found, 405: self._not_allowed},
+        )
+        app: ASGIApp = socketio.ASGIApp(self.sio, other_asgi_app=http)
+        return app
+
+    async def _not_found(self, request: Request, _exc: Exception) -> Response:
+        return problem(request, 404, "not_found", "No such resource.")
+
+    async def _not_allowed(self, request: Request, _exc: Exception) -> Response:
+        return problem(request, 405, "bad_request", "Method Not Allowed")
+
+    def _route(self, operation: Operation) -> Route:
+        async def answer(request: Request) -> Response:
+            refusal = await self._check(request, operation)
+            if refusal is not None:
+                return refusal
+            for event in AFTER_OPERATION.get(operation.operation_id, ()):
+                await self.sio.emit(event, self.contract.server_events[event])
+            if operation.media_type is None:
+                return Response(status_code=operation.status)
+            if operation.media_type == "application/json":
+                return Response(
+                    json.dumps(operation.example), operation.status, media_type="application/json"
+                )
+            return Response(
+                yaml.safe_dump(operation.example), operation.status, media_type=operation.media_type
+            )
+
+        answer.__name__ = operation.operation_id
+        # Starlette's path syntax is OpenAPI's: `{conversation_id}` reads the same.
+        return Route(operation.path, answer, methods=[operation.method])
+
+    async def _check(self, request: Request, operation: Operation) -> Response | None:
+        if operation.secured and _bearer(request.headers.get("authorization")) is None:
+            return problem(request, 401, "unauthorized", "Missing or invalid bearer token.")
+        errors: list[Problem] = []
+        for param in operation.params:
+            name, where, schema = param["name"], param["in"], param["schema"]
+            raw = (
+                request.path_params.get(name) if where == "path" else request.query_params.get(name)
+            )
+            if raw is None:
+                if param.get("required"):
+                    errors.append(Problem(f"{where}.{name}", "Field required"))
+                continue
+            errors += self.contract.errors(schema, _coerce(schema, str(raw)), f"{where}.{name}")
+        if errors and any(e.location.startswith("path.") for e in errors):
+            return problem(request, 404, "not_found", "No such resource.")
+        if operation.body is not None:
+            try:
+                body = json.loads(await request.body())
+            except ValueError:
+                return problem(request, 400, "bad_request", "The body is not JSON.")
+            errors += self.contract.errors(operation.body, body, "body")
+        if errors:
+            return problem(
+                request, 422, "validation_error", "The request does not match the spec.", errors
+            )
+        return None
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if (
+            not (isinstance(token, str) and token)
+            and _bearer(environ.get("HTTP_AUTHORIZATION")) is None
+        ):
+            refusal = self.contract.server_events.get("connect_error") or {
+                "message": "Missing or invalid token.",
+                "data": {"code": "unauthorized"},
+            }
+            raise socketio.exceptions.ConnectionRefusedError(refusal["message"], refusal["data"])
+
+    async def on_event(self, event: str, sid: str, *args: Any) -> Any:
+        client_event = self.contract.client_events.get(event)
+        if client_event is None:
+            return _ack_error("bad_request", f"Unknown event {event[:64]!r}.")
+        payload = args[0] if args else None
+        errors = self.contract.errors(client_event.payload, payload, "payload")
+        if errors:
+            return _ack_error("validation_error", "The payload does not match the spec.", errors)
+        await self._play(client_event, sid)
+        return client_event.success
+
+    async def _play(self, client_event: ClientEvent, sid: str) -> None:
+        for event in AFTER_EVENT.get(client_event.name, ()):
+            # As the service does: the sender's own socket does not hear it.
+            await self.sio.emit(event, self.contract.server_events[event], skip_sid=sid)
+        if client_event.name == "join_conversation":
+            for event in ON_JOIN:
+                await self.sio.emit(event, self.contract.server_events[event], to=sid)
+
+
+def _ack_error(code: str, message: str, errors: list[Problem] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        error["errors"] = [{"location": e.location, "message": e.message} for e in errors]
+    return {"ok": False, "error": error}
+
+
+def create_mock_app(specs: Path = SPECS) -> ASGIApp:
+    return MockApp(Contract(specs)).asgi()
