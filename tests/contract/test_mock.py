@@ -13,7 +13,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.contract.test_python_client import run_walkthrough
+from tests.contract.test_python_client import WALKTHROUGH_STEPS, run_walkthrough
 from tests.contract.test_typescript_client import ROOT, _tsc
 from tests.live import serving
 from tests.schemas import load, validate_ack, validate_event, validate_response
@@ -136,14 +136,4 @@ async def test_the_typescript_walkthrough_runs_against_the_mock(tmp_path: Path) 
     async with serving(create_mock_app()) as url:
         steps = await run_walkthrough([node, str(example / "dist" / "walkthrough.js"), url])
 
-    assert [step["step"] for step in steps] == [
-        "registered",
-        "registered",
-        "group",
-        "joined",
-        "joined",
-        "message_created",
-        "typing",
-        "message_read",
-        "done",
-    ]
+    assert [step["step"] for step in steps] == WALKTHROUGH_STEPS

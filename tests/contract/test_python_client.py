@@ -35,6 +35,19 @@ def _spec(name: str) -> dict[str, Any]:
     return document
 
 
+WALKTHROUGH_STEPS = [
+    "registered",
+    "registered",
+    "group",
+    "joined",
+    "joined",
+    "message_created",
+    "typing",
+    "message_read",
+    "done",
+]
+
+
 async def run_walkthrough(command: list[str]) -> list[dict[str, Any]]:
     """Run a walkthrough to its end; its JSON lines, or a failure with what it printed."""
     process = await asyncio.create_subprocess_exec(
@@ -49,17 +62,7 @@ def assert_whole_walkthrough(steps: list[dict[str, Any]]) -> None:
     """Register, log in, group, join, message_created, typing, message_read: in order,
     and each with what the other side did."""
     names = [step["step"] for step in steps]
-    assert names == [
-        "registered",
-        "registered",
-        "group",
-        "joined",
-        "joined",
-        "message_created",
-        "typing",
-        "message_read",
-        "done",
-    ], names
+    assert names == WALKTHROUGH_STEPS, names
     by_name = {step["step"]: step["detail"] for step in steps}
     alice, bob = steps[0]["detail"], steps[1]["detail"]
     conversation_id = by_name["group"]["id"]

@@ -23,16 +23,17 @@ Handler = Callable[[M], Awaitable[None] | None]
 Query = Mapping[str, str | int | datetime | None]
 
 
-class HttpTransport:
-    """An httpx client bound to one service and, once logged in, one bearer token."""
+class Closing:
+    """`async with` opens a client and closes it, whatever happens inside."""
 
-    def __init__(
-        self, base_url: str, token: str | None = None, *, http: httpx.AsyncClient | None = None
-    ) -> None:
-        self.token = token
-        self._http = http or httpx.AsyncClient(base_url=base_url, timeout=10)
+    async def open(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
 
     async def __aenter__(self) -> Self:
+        await self.open()
         return self
 
     async def __aexit__(
@@ -42,6 +43,19 @@ class HttpTransport:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class HttpTransport(Closing):
+    """An httpx client bound to one service and, once logged in, one bearer token."""
+
+    def __init__(
+        self, base_url: str, token: str | None = None, *, http: httpx.AsyncClient | None = None
+    ) -> None:
+        self.token = token
+        self._http = http or httpx.AsyncClient(base_url=base_url, timeout=10)
+
+    async def open(self) -> None:
+        """Nothing to do: httpx connects on the first request."""
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -100,7 +114,7 @@ def _problem(response: httpx.Response) -> models.Problem:
         )
 
 
-class SocketTransport:
+class SocketTransport(Closing):
     """A python-socketio client authenticated with a bearer token."""
 
     def __init__(self, url: str, token: str, *, ack_timeout: float = 10) -> None:
@@ -111,16 +125,10 @@ class SocketTransport:
         self._sio: Any = None
         self._http: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> Self:
+    async def open(self) -> None:
         await self.connect()
-        return self
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         await self.disconnect()
 
     @property
