@@ -150,3 +150,28 @@ def test_a_breaking_edit_passes_with_a_minor_bump_and_a_breaking_entry(tmp_path:
     verdict = assess(specs_at(releases()[-1].commit, tmp_path / "base"), head, changelog)
 
     assert verdict.passed, verdict.problems
+
+
+def test_an_additive_edit_needs_a_bump_and_an_entry_but_no_breaking_mark(tmp_path: Path) -> None:
+    """A new optional field of what the server sends: safe for clients generated from
+    0.4.0, whose schemas are open. The version edit itself must not count as breaking."""
+    head = tmp_path / "head"
+    shutil.copytree(ROOT / "specs", head)
+    document = yaml.safe_load((head / "schemas.yaml").read_text(encoding="utf-8"))
+    document["$defs"]["Message"]["properties"]["edited_at"] = {
+        "description": "When the body last changed, if it did.",
+        "type": ["string", "null"],
+        "format": "date-time",
+    }
+    (head / "schemas.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    base = specs_at(releases()[-1].commit, tmp_path / "base")
+
+    unversioned = assess(base, head, CHANGELOG)
+    for name in ("openapi.yaml", "asyncapi.yaml"):
+        text = (head / name).read_text(encoding="utf-8")
+        (head / name).write_text(text.replace("  version: 0.4.0", "  version: 0.4.1", 1))
+    acknowledged = assess(base, head, _with_entry("0.4.1", "- Added: `Message.edited_at`."))
+
+    assert not unversioned.passed
+    assert acknowledged.passed, (acknowledged.problems, acknowledged.breaking)
+    assert acknowledged.breaking == []
