@@ -112,7 +112,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 contract: install install-node  ## The contract suite: both validators, then tests/contract
-	$(MAKE) --no-print-directory validate-specs
+	$(MAKE) --no-print-directory validate-specs docs
 	$(PY) -m pytest tests/contract
 
 bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare python-socketio, Flask-SocketIO+eventlet, Node socket.io
