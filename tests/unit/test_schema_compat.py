@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tools.contract_diff.operations import compare_operations
 from tools.contract_diff.schemas import Direction, compare, open_enums
 
 
@@ -23,6 +24,8 @@ def _text(**bounds: Any) -> dict[str, Any]:
         ({}, {"pattern": "^[a-z]+$"}, "output", True),  # undecidable: breaking
         ({"type": "string"}, {"type": ["string", "null"]}, "output", True),
         ({"type": "string"}, {"type": ["string", "null"]}, "input", False),
+        ({"enum": ["a", "b"]}, {"enum": ["a"]}, "output", True),  # clients' code names it
+        ({"enum": ["a", "b"]}, {"enum": ["a"]}, "input", True),
     ],
 )
 def test_the_direction_decides(
@@ -64,3 +67,12 @@ def test_an_enum_clients_read_with_a_string_fallback_may_grow() -> None:
 
     assert open_enums(grown) == {"Code"}
     assert {c.where.split("/")[-2] for c in changes if c.breaking} == {"Kind"}
+
+
+def test_a_renamed_operation_id_breaks_the_clients_named_after_it() -> None:
+    old = {"paths": {"/x": {"get": {"operationId": "get_x", "responses": {}}}}}
+    new = {"paths": {"/x": {"get": {"operationId": "fetch_x", "responses": {}}}}}
+
+    changes = list(compare_operations(old, new))
+
+    assert [(c.message, c.breaking) for c in changes] == [("operationId renamed", True)]

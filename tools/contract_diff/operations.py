@@ -1,7 +1,8 @@
 """What Optic does not judge in openapi.yaml: meaning. A changed operation or response
 description may change what a status means (0.2.0's `404` became "the URL's resource
 only"), which no schema shows; the gate reads it as breaking and leaves the judgement
-to the CHANGELOG entry. Also removed operations and responses, and changed security."""
+to the CHANGELOG entry. Also removed operations and responses, renamed operationIds
+(generated clients' method names), and changed security."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def compare_operations(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Cha
             yield Change(name, "operation added", breaking=False)
             continue
         was, now = before[name], after[name]
+        if was.get("operationId") != now.get("operationId"):
+            # Generated clients name their methods after it.
+            yield Change(name, "operationId renamed", breaking=True)
         if was.get("description") != now.get("description"):
             yield Change(name, "description changed: what it does may have changed", breaking=True)
         if was.get("security", default_old) != now.get("security", default_new):

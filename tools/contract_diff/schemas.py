@@ -188,7 +188,9 @@ def _schema(
             lost = [v for v in before or [] if v not in (after or [])]
             gained = [v for v in after or [] if v not in (before or [])]
             if lost:
-                yield narrowed(f"enum lost {lost}")
+                # Whichever way it travels: clients send it, or their code names it
+                # (an exhaustive switch over the old values stops compiling).
+                yield Change(at, f"enum lost {lost}", breaking=True)
             if gained:
                 change = widened(f"enum gained {gained}")
                 yield Change(at, change.message, breaking=change.breaking and not open_enum)
