@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-SPECS = Path(__file__).resolve().parents[2] / "specs"
-SHARED = "./schemas.yaml#/$defs/"
+from tools.specs import SHARED, SPECS, follow, operations, pointer, success_response
+from tools.specs import load as load_yaml
 
 
 class SpecShapeError(ValueError):
@@ -76,9 +74,9 @@ class Contract:
 
 
 def load(specs: Path = SPECS) -> Contract:
-    schemas: dict[str, dict[str, Any]] = _yaml(specs / "schemas.yaml")["$defs"]
-    asyncapi = _yaml(specs / "asyncapi.yaml")
-    openapi = _yaml(specs / "openapi.yaml")
+    schemas: dict[str, dict[str, Any]] = load_yaml(specs / "schemas.yaml")["$defs"]
+    asyncapi = load_yaml(specs / "asyncapi.yaml")
+    openapi = load_yaml(specs / "openapi.yaml")
     if asyncapi["info"]["version"] != openapi["info"]["version"]:
         raise SpecShapeError("openapi.yaml and asyncapi.yaml carry different versions")
     server_events, client_events, connect_error, ack_error = _events(asyncapi, schemas)
@@ -95,33 +93,12 @@ def load(specs: Path = SPECS) -> Contract:
     )
 
 
-def _yaml(path: Path) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return document
-
-
-def _pointer(document: dict[str, Any], ref: str) -> Any:
-    if not ref.startswith("#/"):
-        raise SpecShapeError(f"not a local reference: {ref}")
-    node: Any = document
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
 def _resolve(document: dict[str, Any], ref: str) -> str:
     """The shared schema name a (chain of) reference(s) ends at."""
     while not ref.startswith(SHARED):
-        target = _pointer(document, ref)
+        target = pointer(document, ref)
         ref = target["$ref"] if "$ref" in target else target["payload"]["$ref"]
     return ref.removeprefix(SHARED)
-
-
-def _message(document: dict[str, Any], ref: str) -> dict[str, Any]:
-    message: dict[str, Any] = _pointer(document, ref)
-    while "$ref" in message:
-        message = _pointer(document, message["$ref"])
-    return message
 
 
 def _fields(schema: dict[str, Any]) -> tuple[Field, ...]:
@@ -140,7 +117,7 @@ def _events(
     connect_error = ack_error = ""
     for operation in asyncapi["operations"].values():
         for ref in operation["messages"]:
-            message = _message(asyncapi, ref["$ref"])
+            message = follow(asyncapi, ref)
             payload = _resolve(asyncapi, message["payload"]["$ref"])
             name, summary = message["name"], message.get("summary", "")
             if operation["action"] == "send":
@@ -165,70 +142,43 @@ def _events(
     return tuple(server.values()), tuple(client), connect_error, ack_error
 
 
-METHODS = ("get", "put", "post", "patch", "delete")
-
-
 def _operations(
     openapi: dict[str, Any], schemas: dict[str, dict[str, Any]]
 ) -> tuple[Operation, ...]:
     found = []
-    for path, item in openapi["paths"].items():
-        shared = item.get("parameters", [])
-        for method in METHODS:
-            if method not in item:
-                continue
-            operation = item[method]
-            params = [
-                _pointer(openapi, p["$ref"]) if "$ref" in p else p
-                for p in [*shared, *operation.get("parameters", [])]
-            ]
-            body = None
-            if "requestBody" in operation:
-                body = _resolve(
-                    openapi,
-                    operation["requestBody"]["content"]["application/json"]["schema"]["$ref"],
-                )
-            found.append(
-                Operation(
-                    operation_id=operation["operationId"],
-                    method=method.upper(),
-                    path=path,
-                    summary=operation.get("summary", ""),
-                    path_params=_params(params, "path"),
-                    query_params=_params(params, "query"),
-                    body=body,
-                    body_fields=_fields(schemas[body]) if body else (),
-                    response=_response(openapi, operation),
-                    text_response=_text_response(openapi, operation),
-                )
+    for walked in operations(openapi):
+        operation = walked.operation
+        body = None
+        if "requestBody" in operation:
+            body = _resolve(
+                openapi,
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"],
             )
+        content: dict[str, Any] = success_response(openapi, operation)[1].get("content", {})
+        json_content = content.get("application/json")
+        found.append(
+            Operation(
+                operation_id=operation["operationId"],
+                method=walked.method,
+                path=walked.path,
+                summary=operation.get("summary", ""),
+                path_params=_params(walked.parameters, "path"),
+                query_params=_params(walked.parameters, "query"),
+                body=body,
+                body_fields=_fields(schemas[body]) if body else (),
+                # The JSON success body's shared schema; a non-JSON one (YAML) is text.
+                response=None
+                if json_content is None
+                else _resolve(openapi, json_content["schema"]["$ref"]),
+                text_response=bool(content) and json_content is None,
+            )
+        )
     return tuple(found)
 
 
-def _params(params: list[dict[str, Any]], where: str) -> tuple[Field, ...]:
+def _params(params: tuple[dict[str, Any], ...], where: str) -> tuple[Field, ...]:
     return tuple(
         Field(p["name"], p["schema"], p.get("required", False), p.get("description", ""))
         for p in params
         if p["in"] == where
     )
-
-
-def _success_content(openapi: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
-    for status, response in operation["responses"].items():
-        if status.startswith("2"):
-            if "$ref" in response:
-                response = _pointer(openapi, response["$ref"])
-            content: dict[str, Any] = response.get("content", {})
-            return content
-    raise SpecShapeError(f"{operation['operationId']} declares no success response")
-
-
-def _response(openapi: dict[str, Any], operation: dict[str, Any]) -> str | None:
-    """The shared schema of the JSON success response, or None (no body, or not JSON)."""
-    json_content = _success_content(openapi, operation).get("application/json")
-    return None if json_content is None else _resolve(openapi, json_content["schema"]["$ref"])
-
-
-def _text_response(openapi: dict[str, Any], operation: dict[str, Any]) -> bool:
-    content = _success_content(openapi, operation)
-    return bool(content) and "application/json" not in content

@@ -10,25 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from tools.contract_diff.schemas import Change
-
-METHODS = ("get", "put", "post", "patch", "delete")
+from tools.specs import follow, operations
 
 
 def _operations(openapi: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        f"{method.upper()} {path}": item[method]
-        for path, item in openapi.get("paths", {}).items()
-        for method in METHODS
-        if method in item
-    }
-
-
-def _response(openapi: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    ref = response.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/components/responses/"):
-        found: dict[str, Any] = openapi["components"]["responses"][ref.rsplit("/", 1)[-1]]
-        return found
-    return response
+    return {f"{o.method} {o.path}": o.operation for o in operations(openapi)}
 
 
 def compare_operations(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
@@ -56,7 +42,7 @@ def compare_operations(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Cha
                 yield Change(where, "declared response removed", breaking=True)
             elif status not in old_responses:
                 yield Change(where, "response declared", breaking=False)
-            elif _response(old, old_responses[status]).get("description") != _response(
+            elif follow(old, old_responses[status]).get("description") != follow(
                 new, new_responses[status]
             ).get("description"):
                 yield Change(

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tools.specs import SHARED
+
 Direction = Literal["input", "output"]
 LOCAL = "#/$defs/"
-SHARED = "./schemas.yaml#/$defs/"
 # Words that document a schema without constraining a value.
 DOCUMENTATION = frozenset({"description", "examples", "title", "$comment"})
 
@@ -91,7 +92,7 @@ def _asyncapi_uses(asyncapi: dict[str, Any]) -> Iterator[tuple[str, Direction]]:
         for name in payloads(operation.get("reply", {}).get("messages", [])):
             yield name, "output"
     for server in asyncapi.get("servers", {}).values():
-        for name in _refs(server.get("x-handshake-auth", {}), "./schemas.yaml#/$defs/"):
+        for name in _refs(server.get("x-handshake-auth", {}), SHARED):
             yield name, "input"
     for name in _refs(asyncapi.get("components", {}).get("schemas", {}), SHARED):
         yield name, "input"
