@@ -1,5 +1,6 @@
 """A mock of the service from the specs' examples, for frontends that start before the
-backend runs (`make mock`).
+backend runs (`make mock`). Its refusals are built by the service's own code, so they
+read exactly like the service's.
 
 HTTP: every operation answers its success example after the request passed the spec
 (path, query, body, bearer token); a request that does not gets the spec'd problem.
@@ -12,13 +13,13 @@ one room: the mock keeps no state).
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import socketio
 import yaml
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -26,10 +27,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from tools.mock.contract import ClientEvent, Contract, Operation, Problem
+from service.auth.tokens import bearer_token
+from service.domain.errors import DomainError, InputError, InvalidInput
+from service.dto import ack_error, field_errors
+from service.http.problems import on_http_exception, problem
+from tools.mock.contract import ClientEvent, Contract, Operation
+from tools.specs import SPECS
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
-PROBLEM_JSON = "application/problem+json"
 # What the real service emits after each operation and client event, as their
 # descriptions in the specs say.
 AFTER_OPERATION = {
@@ -44,29 +48,6 @@ AFTER_OPERATION = {
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
 # A socket joining a room hears who is online there.
 ON_JOIN = ("presence_changed",)
-
-
-def problem(
-    request: Request, status: int, code: str, detail: str, errors: list[Problem] | None = None
-) -> Response:
-    body: dict[str, Any] = {
-        "type": f"/problems/{code}",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = [{"location": e.location, "message": e.message} for e in errors]
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(json.dumps(body), status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def _bearer(header: str | None) -> str | None:
-    if header and header[:7].lower() == "bearer " and header[7:].strip():
-        return header[7:].strip()
-    return None
 
 
 def _coerce(schema: dict[str, Any], raw: str) -> Any:
@@ -95,16 +76,11 @@ class MockApp:
                     CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
                 )
             ],
-            exception_handlers={404: self._not_found, 405: self._not_allowed},
+            # The service's own answers to unknown paths and methods.
+            exception_handlers={HTTPException: on_http_exception},
         )
         app: ASGIApp = socketio.ASGIApp(self.sio, other_asgi_app=http)
         return app
-
-    async def _not_found(self, request: Request, _exc: Exception) -> Response:
-        return problem(request, 404, "not_found", "No such resource.")
-
-    async def _not_allowed(self, request: Request, _exc: Exception) -> Response:
-        return problem(request, 405, "bad_request", "Method Not Allowed")
 
     def _route(self, operation: Operation) -> Route:
         async def answer(request: Request) -> Response:
@@ -128,9 +104,9 @@ class MockApp:
         return Route(operation.path, answer, methods=[operation.method])
 
     async def _check(self, request: Request, operation: Operation) -> Response | None:
-        if operation.secured and _bearer(request.headers.get("authorization")) is None:
-            return problem(request, 401, "unauthorized", "Missing or invalid bearer token.")
-        errors: list[Problem] = []
+        if operation.secured and not bearer_token(request.headers.get("authorization", "")):
+            return problem(request, "unauthorized", "Missing or invalid bearer token.")
+        errors: list[InputError] = []
         for param in operation.params:
             name, where, schema = param["name"], param["in"], param["schema"]
             raw = (
@@ -138,43 +114,39 @@ class MockApp:
             )
             if raw is None:
                 if param.get("required"):
-                    errors.append(Problem(f"{where}.{name}", "Field required"))
+                    errors.append(InputError(f"{where}.{name}", "Field required"))
                 continue
             errors += self.contract.errors(schema, _coerce(schema, str(raw)), f"{where}.{name}")
         if errors and any(e.location.startswith("path.") for e in errors):
-            return problem(request, 404, "not_found", "No such resource.")
+            return problem(request, "not_found", "No such resource.")
         if operation.body is not None:
             try:
                 body = json.loads(await request.body())
             except ValueError:
-                return problem(request, 400, "bad_request", "The body is not JSON.")
+                return problem(request, "bad_request", "The body is not JSON.")
             errors += self.contract.errors(operation.body, body, "body")
         if errors:
-            return problem(
-                request, 422, "validation_error", "The request does not match the spec.", errors
-            )
+            detail = "The request does not match the spec."
+            return problem(request, "validation_error", detail, field_errors(tuple(errors)))
         return None
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        if (
-            not (isinstance(token, str) and token)
-            and _bearer(environ.get("HTTP_AUTHORIZATION")) is None
+        if not (isinstance(token, str) and token) and not bearer_token(
+            str(environ.get("HTTP_AUTHORIZATION", ""))
         ):
-            refusal = self.contract.server_events.get("connect_error") or {
-                "message": "Missing or invalid token.",
-                "data": {"code": "unauthorized"},
-            }
+            refusal = self.contract.server_events["connect_error"]
             raise socketio.exceptions.ConnectionRefusedError(refusal["message"], refusal["data"])
 
     async def on_event(self, event: str, sid: str, *args: Any) -> Any:
         client_event = self.contract.client_events.get(event)
         if client_event is None:
-            return _ack_error("bad_request", f"Unknown event {event[:64]!r}.")
+            return _acknowledge(DomainError(f"Unknown event {event[:64]!r}."))
         payload = args[0] if args else None
         errors = self.contract.errors(client_event.payload, payload, "payload")
         if errors:
-            return _ack_error("validation_error", "The payload does not match the spec.", errors)
+            refused = InvalidInput("The payload does not match the spec.", tuple(errors))
+            return _acknowledge(refused)
         await self._play(client_event, sid)
         return client_event.success
 
@@ -187,11 +159,9 @@ class MockApp:
                 await self.sio.emit(event, self.contract.server_events[event], to=sid)
 
 
-def _ack_error(code: str, message: str, errors: list[Problem] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if errors:
-        error["errors"] = [{"location": e.location, "message": e.message} for e in errors]
-    return {"ok": False, "error": error}
+def _acknowledge(refused: DomainError) -> dict[str, Any]:
+    """The service's own `AckError` for a refusal."""
+    return ack_error(refused).model_dump(mode="json", exclude_none=True)
 
 
 def create_mock_app(specs: Path = SPECS) -> ASGIApp:

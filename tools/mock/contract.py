@@ -12,13 +12,8 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from service.domain.errors import InputError
 from tools.specs import SHARED, follow, load, operations, success_response
-
-
-@dataclass(frozen=True)
-class Problem:
-    location: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class Contract:
         resource = Resource.from_contents(schemas, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource("schemas.yaml", resource)
 
-    def errors(self, schema: dict[str, Any], value: Any, prefix: str) -> list[Problem]:
+    def errors(self, schema: dict[str, Any], value: Any, prefix: str) -> list[InputError]:
         """Why `value` does not match `schema` (whose refs point into schemas.yaml)."""
         validator = jsonschema.Draft202012Validator(
             _absolute(schema),
@@ -59,7 +54,7 @@ class Contract:
             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
         )
         return [
-            Problem(".".join([prefix, *map(str, error.absolute_path)]), error.message[:1024])
+            InputError(".".join([prefix, *map(str, error.absolute_path)]), error.message)
             for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
         ][:100]
 
