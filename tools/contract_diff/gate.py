@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tools.contract_diff.operations import compare_operations
 from tools.contract_diff.schemas import Change, compare, directions
+from tools.specs import load
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -55,9 +54,22 @@ class Verdict:
         return [f for f in self.findings if f.breaking]
 
 
-def load(directory: Path, name: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
-    return document
+@dataclass(frozen=True)
+class Documents:
+    """One state of specs/, each document read once."""
+
+    openapi: dict[str, Any]
+    asyncapi: dict[str, Any]
+    schemas: dict[str, Any]
+
+    @classmethod
+    def read(cls, directory: Path) -> Documents:
+        return cls(*(load(directory / name) for name in DOCUMENTS))
+
+    @property
+    def defs(self) -> dict[str, Any]:
+        defs: dict[str, Any] = self.schemas["$defs"]
+        return defs
 
 
 def optic(base: Path, head: Path) -> list[Finding]:
@@ -120,21 +132,17 @@ def asyncapi_diff(base: Path, head: Path) -> list[Finding]:
     return findings
 
 
-def schema_check(base: Path, head: Path) -> list[Finding]:
-    new_defs = load(head, "schemas.yaml")["$defs"]
-    ways = directions(load(head, "openapi.yaml"), load(head, "asyncapi.yaml"), new_defs)
-    old_ways = directions(
-        load(base, "openapi.yaml"), load(base, "asyncapi.yaml"), load(base, "schemas.yaml")["$defs"]
-    )
+def schema_check(base: Documents, head: Documents) -> list[Finding]:
+    ways = directions(head.openapi, head.asyncapi, head.defs)
     # A schema that changed direction is judged both ways.
-    for name, used in old_ways.items():
+    for name, used in directions(base.openapi, base.asyncapi, base.defs).items():
         ways.setdefault(name, set()).update(used)
-    changes: list[Change] = compare(load(base, "schemas.yaml")["$defs"], new_defs, ways)
+    changes: list[Change] = compare(base.defs, head.defs, ways)
     return [Finding("schemas.yaml", c.where, c.message, c.breaking) for c in changes]
 
 
-def operations_check(base: Path, head: Path) -> list[Finding]:
-    changes = compare_operations(load(base, "openapi.yaml"), load(head, "openapi.yaml"))
+def operations_check(base: Documents, head: Documents) -> list[Finding]:
+    changes = compare_operations(base.openapi, head.openapi)
     return [Finding("openapi.yaml", c.where, c.message, c.breaking) for c in changes]
 
 
@@ -148,12 +156,17 @@ def changelog_entry(changelog: str, version: str) -> str | None:
     return match.group(1) if match else None
 
 
-def assess(base: Path, head: Path, changelog: str) -> Verdict:
-    base_version = load(base, "openapi.yaml")["info"]["version"]
-    versions = {load(head, name)["info"]["version"] for name in DOCUMENTS[:2]}
-    head_version = load(head, "openapi.yaml")["info"]["version"]
+def assess(base_dir: Path, head_dir: Path, changelog: str) -> Verdict:
+    base, head = Documents.read(base_dir), Documents.read(head_dir)
+    base_version = base.openapi["info"]["version"]
+    head_version = head.openapi["info"]["version"]
+    versions = {head_version, head.asyncapi["info"]["version"]}
     verdict = Verdict(base_version, head_version)
-    verdict.changed = any(load(base, name) != load(head, name) for name in DOCUMENTS)
+    verdict.changed = (base.openapi, base.asyncapi, base.schemas) != (
+        head.openapi,
+        head.asyncapi,
+        head.schemas,
+    )
     if len(versions) != 1:
         verdict.problems.append(
             f"openapi.yaml and asyncapi.yaml carry different versions: {sorted(versions)}"
@@ -161,9 +174,9 @@ def assess(base: Path, head: Path, changelog: str) -> Verdict:
     if not verdict.changed:
         return verdict
     verdict.findings = [
-        *optic(base, head),
+        *optic(base_dir, head_dir),
         *operations_check(base, head),
-        *asyncapi_diff(base, head),
+        *asyncapi_diff(base_dir, head_dir),
         *schema_check(base, head),
     ]
     entry = changelog_entry(changelog, head_version)
