@@ -12,8 +12,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.metrics import CONTENT_TYPE, Metrics
 
 
+def metrics_in(scope: Scope) -> Metrics | None:
+    """The app's metrics, from the lifespan state every request's scope carries (absent
+    only when an app is called without its lifespan, as some unit tests do)."""
+    metrics: Metrics | None = scope.get("state", {}).get("metrics")
+    return metrics
+
+
 def metrics_of(request: Request) -> Metrics:
-    metrics: Metrics = request.state.metrics
+    metrics = metrics_in(request.scope)
+    assert metrics is not None, "routes run inside the app's lifespan"
     return metrics
 
 

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from generated import models as dto
 from service.domain.errors import DomainError, InvalidInput
 from service.dto import field_errors
-from service.metrics import Metrics
+from service.http.observed import metrics_in
 from service.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     errors = field_errors(exc.errors) if isinstance(exc, InvalidInput) else None
     log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
     response = problem(request, exc.code, exc.message, errors)
-    metrics = _metrics(request.scope)
+    metrics = metrics_in(request.scope)
     if metrics is not None:
         metrics.limited(exc)
     if isinstance(exc, RateLimited):
@@ -144,15 +144,8 @@ async def refuse_connection(
     await response(scope, receive, send)
 
 
-def _metrics(scope: Scope) -> Metrics | None:
-    """The app's metrics, from the lifespan state every request's scope carries (absent
-    only when an app is called without its lifespan, as some unit tests do)."""
-    metrics: Metrics | None = scope.get("state", {}).get("metrics")
-    return metrics
-
-
 def _count(scope: Scope, code: str) -> None:
-    metrics = _metrics(scope)
+    metrics = metrics_in(scope)
     if metrics is not None:
         transport = "handshake" if str(scope.get("path", "")).startswith("/socket.io/") else "http"
         metrics.refused(transport, code)
