@@ -18,28 +18,19 @@ from tests.contract.test_typescript_client import ROOT, _tsc
 from tests.live import serving
 from tests.schemas import load, validate_ack, validate_event, validate_response
 from tools.mock.app import create_mock_app
+from tools.specs import operations
 
 
 def _example_requests() -> list[tuple[str, str, Any]]:
     """Every operation with its path filled from parameter examples and its body example."""
-    spec = load("openapi.yaml")
-    parameters = spec["components"]["parameters"]
     requests = []
-    for path, item in spec["paths"].items():
-        shared = [
-            parameters[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
-            for p in item.get("parameters", [])
-        ]
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            url = path
-            for param in [*shared, *operation.get("parameters", [])]:
-                param = parameters[param["$ref"].rsplit("/", 1)[-1]] if "$ref" in param else param
-                if param["in"] == "path":
-                    url = url.replace("{" + param["name"] + "}", str(param["example"]))
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-            requests.append((method.upper(), url, body.get("example")))
+    for walked in operations(load("openapi.yaml")):
+        url = walked.path
+        for param in walked.parameters:
+            if param["in"] == "path":
+                url = url.replace("{" + param["name"] + "}", str(param["example"]))
+        body = walked.operation.get("requestBody", {}).get("content", {})
+        requests.append((walked.method, url, body.get("application/json", {}).get("example")))
     return requests
 
 
