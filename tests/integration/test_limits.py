@@ -11,7 +11,15 @@ from typing import Any
 import httpx
 
 from tests.integration.conftest import check_against_openapi
-from tests.live import connected, create_group, live_server, refusal, register
+from tests.live import (
+    TIGHT_WINDOW_SECONDS,
+    connected,
+    create_group,
+    live_server,
+    refusal,
+    register,
+    tight,
+)
 from tests.processes import service_process
 from tests.schemas import validate_ack
 
@@ -38,7 +46,7 @@ def _assert_rate_limited(response: httpx.Response, policy: str, limit: int, wind
 
 
 async def test_logins_and_registrations_are_limited_per_client_address(database: Path) -> None:
-    async with server(database, rate_auth="3/minute") as http:
+    async with server(database, rate_auth=tight(3)) as http:
         await register(http, "alice")  # a registration and a login: two of three
         wrong = {"username": "alice", "password": "not-her-password"}
 
@@ -50,12 +58,12 @@ async def test_logins_and_registrations_are_limited_per_client_address(database:
         )
 
     assert third.status_code == 401
-    _assert_rate_limited(fourth, "auth", 3, 60)
-    _assert_rate_limited(registration, "auth", 3, 60)
+    _assert_rate_limited(fourth, "auth", 3, TIGHT_WINDOW_SECONDS)
+    _assert_rate_limited(registration, "auth", 3, TIGHT_WINDOW_SECONDS)
 
 
 async def test_sends_are_limited_per_user(database: Path) -> None:
-    async with server(database, rate_send="2/minute") as http:
+    async with server(database, rate_send=tight(2)) as http:
         alice, bob = await register(http, "alice"), await register(http, "bob")
         cid = await create_group(http, alice, bob)
         url = f"/conversations/{cid}/messages"
@@ -65,13 +73,13 @@ async def test_sends_are_limited_per_user(database: Path) -> None:
         history = await http.get(url, headers=bob.headers)
 
     assert [r.status_code for r in sent] == [201, 201, 429]
-    _assert_rate_limited(sent[2], "send", 2, 60)
+    _assert_rate_limited(sent[2], "send", 2, TIGHT_WINDOW_SECONDS)
     assert bobs.status_code == 201
     assert [m["body"] for m in history.json()["items"]] == ["hi", "hi", "still me"]
 
 
 async def test_socket_events_are_limited_per_user(database: Path) -> None:
-    async with server(database, rate_socket_events="3/minute") as http:
+    async with server(database, rate_socket_events=tight(3)) as http:
         alice, bob = await register(http, "alice"), await register(http, "bob")
         cid = await create_group(http, alice, bob)
         url = str(http.base_url).rstrip("/")
@@ -85,7 +93,7 @@ async def test_socket_events_are_limited_per_user(database: Path) -> None:
     validate_ack("leaveConversation", refused)
     assert refused["ok"] is False
     assert refused["error"]["code"] == "rate_limited"
-    assert 1 <= refused["error"]["retry_after_seconds"] <= 60
+    assert 1 <= refused["error"]["retry_after_seconds"] <= TIGHT_WINDOW_SECONDS
     assert bobs["ok"] is True
 
 
@@ -104,7 +112,7 @@ async def test_a_user_holds_at_most_the_configured_number_of_sockets(database: P
 async def test_new_socket_io_sessions_are_limited_per_client_address(database: Path) -> None:
     # Socket.IO's own endpoint is not in openapi.yaml: a plain client.
     async with (
-        live_server(database, rate_handshakes="2/minute") as base,
+        live_server(database, rate_handshakes=tight(2)) as base,
         httpx.AsyncClient(base_url=base) as http,
     ):
         opened = [

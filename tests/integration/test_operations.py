@@ -11,7 +11,7 @@ import pytest
 import socketio
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.live import connected, create_group, live_server, refusal, register
+from tests.live import connected, create_group, live_server, refusal, register, tight
 from tests.processes import service_process
 
 
@@ -34,7 +34,7 @@ def value(
 
 async def test_metrics_count_sockets_events_latency_errors_and_rate_limits(tmp_path: Path) -> None:
     async with (
-        live_server(tmp_path / "chat.db", rate_send="2/minute") as url,
+        live_server(tmp_path / "chat.db", rate_send=tight(2)) as url,
         httpx.AsyncClient(base_url=url) as http,
     ):
         alice, bob = await register(http, "alice"), await register(http, "bob")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from service.ratelimit import RateLimited, RateLimiter
+from tests.live import TIGHT_WINDOW_SECONDS, tight
 from tests.redis_server import redis_server
 
 
@@ -17,8 +18,8 @@ def redis_url() -> Iterator[str]:
 
 
 async def test_two_processes_count_the_same_hits(redis_url: str) -> None:
-    first = RateLimiter({"send": "3/minute"}, redis_url)
-    second = RateLimiter({"send": "3/minute"}, redis_url)
+    first = RateLimiter({"send": tight(3)}, redis_url)
+    second = RateLimiter({"send": tight(3)}, redis_url)
     try:
         await first.hit("send", 7)
         await second.hit("send", 7)
@@ -31,4 +32,4 @@ async def test_two_processes_count_the_same_hits(redis_url: str) -> None:
         await second.close()
 
     assert refused.value.limit == 3
-    assert 1 <= refused.value.retry_after <= 60
+    assert 1 <= refused.value.retry_after <= TIGHT_WINDOW_SECONDS
