@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     payload_too_large = "payload_too_large"
     unsupported_media_type = "unsupported_media_type"
     rate_limited = "rate_limited"
+    unavailable = "unavailable"
     internal_error = "internal_error"
 
 

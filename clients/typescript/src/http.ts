@@ -399,7 +399,7 @@ export interface components {
          * @example not_found
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
+        ErrorCode: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal_error";
         /**
          * FieldError
          * @description One reason a request was rejected, pointing at the offending input.
@@ -1005,6 +1005,29 @@ export interface components {
                  *       "status": 429,
                  *       "detail": "Too many requests (20 per 60 s); retry in 42 s.",
                  *       "code": "rate_limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The server is behind on delivering events to its sockets (more than `CHAT_MAX_BACKLOG_PACKETS` queued) and stayed behind for `CHAT_BACKLOG_WAIT_SECONDS` while this request waited. Nothing was stored: retry after `Retry-After` seconds, with the same `client_message_id`. The server pushes back on senders this way rather than dropping events for the sockets it keeps open. */
+        ServiceUnavailable: {
+            headers: {
+                /**
+                 * @description Seconds after which the request may be tried again.
+                 * @example 1
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/unavailable",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "The server is behind on delivering events; retry in 1 s.",
+                 *       "code": "unavailable"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1884,6 +1907,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     mark_read: {

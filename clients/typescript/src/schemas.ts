@@ -13,6 +13,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "unavailable"
   | "internal_error";
 /**
  * `direct`: two participants (one for a note to self), no title. `group`: a titled conversation of one or more participants.
