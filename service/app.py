@@ -34,10 +34,11 @@ from service.notifiers.socketio import (
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
-from service.realtime.batches import limit_polling_batches
+from service.realtime.cutoff import WebSocketCutoff
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
+from service.realtime.outbound import Backlog, count_queues
 from service.realtime.packets import ContractPacket
 from service.settings import Settings
 from service.storage.database import Database
@@ -88,11 +89,15 @@ def create_app(settings: Settings) -> ASGIApp:
         ping_interval=settings.ping_interval_seconds,
         ping_timeout=settings.ping_timeout_seconds,
     )
-    limit_polling_batches(sio.eio)
+    metrics = Metrics()
+    backlog = Backlog(settings.max_backlog_packets, settings.backlog_wait_seconds, metrics)
+    count_queues(sio.eio, backlog)
+    metrics.count_sockets(partial(_open_sockets, sio))
+    metrics.count_queued(lambda: backlog.queued)
     manager.disconnecting_events = frozenset({SESSION_ENDED})
     manager.max_queued = settings.max_queued_packets
-    metrics = Metrics()
-    metrics.count_sockets(partial(_open_sockets, sio))
+    manager.slow_seconds = settings.slow_socket_seconds
+    manager.metrics = metrics
     emitter = SocketIOEmitter(sio, presence, metrics)
     services = bootstrap(
         settings=settings,
@@ -102,6 +107,7 @@ def create_app(settings: Settings) -> ASGIApp:
         presence_notifier=SocketIOPresenceNotifier(emitter),
         session_notifier=SocketIOSessionNotifier(emitter),
         presence_store=presence,
+        backpressure=backlog,
     )
     sio.register_namespace(ChatNamespace("/", services, metrics))
     if settings.admin_ui_username and settings.admin_ui_password:
@@ -145,8 +151,10 @@ def create_app(settings: Settings) -> ASGIApp:
             HTTPException: problems.on_http_exception,
         },
     )
+    cutoff = WebSocketCutoff(socketio.ASGIApp(sio, other_asgi_app=http_app))
+    manager.cutoff = cutoff
     socket_io = HandshakeLimit(
-        socketio.ASGIApp(sio, other_asgi_app=http_app),
+        cutoff,
         services.limits,
         settings.max_connections_per_address,
         partial(_engineio_holds, sio),

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
 from service.notifiers.base import (
+    Backpressure,
     ConversationNotifier,
     MessageNotifier,
     PresenceNotifier,
     SessionNotifier,
+    Unhurried,
 )
 from service.presence.store import PresenceStore
 from service.ratelimit import RateLimiter
@@ -38,6 +40,7 @@ def bootstrap(
     hasher: PasswordHasher | None = None,
     clock: Clock = utc_now,
     limits: RateLimiter | None = None,
+    backpressure: Backpressure | None = None,
 ) -> Services:
     tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds, clock)
     users = UserService(uow_factory, hasher or PasswordHasher(), tokens, clock)
@@ -45,7 +48,13 @@ def bootstrap(
         settings=settings,
         users=users,
         conversations=ConversationService(uow_factory, conversation_notifier, clock),
-        messages=MessageService(uow_factory, message_notifier, conversation_notifier, clock),
+        messages=MessageService(
+            uow_factory,
+            message_notifier,
+            conversation_notifier,
+            clock,
+            backpressure or Unhurried(),
+        ),
         presence=PresenceService(
             presence_store, uow_factory, presence_notifier, settings.presence_interval_seconds
         ),

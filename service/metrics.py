@@ -59,8 +59,29 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.slow_sockets = Counter(
+            "chat_slow_sockets_closed",
+            "Sockets closed because their client did not drain what it was sent.",
+            registry=self.registry,
+        )
+        self.held_back = Counter(
+            "chat_sends_held_back",
+            "Sends that found the server behind on its deliveries: `waited` for the "
+            "writers, then went through or were `refused` (503 unavailable).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.queued = Gauge(
+            "chat_queued_packets",
+            "Packets queued for this process's sockets, not yet written.",
+            registry=self.registry,
+        )
+
     def count_sockets(self, open_sockets: Callable[[], int]) -> None:
         self.sockets.set_function(open_sockets)
+
+    def count_queued(self, queued: Callable[[], int]) -> None:
+        self.queued.set_function(queued)
 
     def refused(self, transport: str, code: str) -> None:
         self.errors.labels(transport, code).inc()

@@ -67,8 +67,14 @@ class Settings(BaseSettings):
     # Engine.IO heartbeat: a socket that answers no ping within the timeout is closed.
     ping_interval_seconds: Annotated[float, Field(gt=0, le=300)] = 25.0
     ping_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 20.0
-    # Packets waiting for one socket before it counts as too slow and is closed.
+    # Packets waiting for one socket before it is watched; a watched socket whose queue
+    # does not shrink for slow_socket_seconds is closed (its client sees the close).
     max_queued_packets: Annotated[int, Field(ge=16, le=1_000_000)] = 1000
+    slow_socket_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # Packets queued for all of a process's sockets before senders wait for the writers;
+    # a send still waiting after backlog_wait_seconds is refused (503 unavailable).
+    max_backlog_packets: Annotated[int, Field(ge=1000, le=100_000_000)] = 200_000
+    backlog_wait_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     # A client must send a request's headers within this many seconds (slowloris).
     header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     # python-socketio's Socket.IO Admin UI instrumentation, on namespace /admin: off

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 
 @dataclass
@@ -79,3 +83,70 @@ async def raw_socket(
         connected = await asyncio.wait_for(websocket.recv(), 5)
         assert str(connected).startswith("40{"), connected
         yield RawSocket(websocket)
+
+
+class PausedReader:
+    """A Socket.IO WebSocket whose bytes are read only when the test asks: between two
+    reads, the kernel's buffers fill exactly as for a client that stopped reading.
+    (Client libraries read the network in the background whatever their caller does.)"""
+
+    def __init__(self, sock: socket.socket, protocol: ClientProtocol) -> None:
+        self._sock = sock
+        self._protocol = protocol
+        self._frames: list[Frame] = []
+        self.closed = False
+
+    @classmethod
+    async def open(cls, base_url: str, token: str, receive_buffer: int) -> PausedReader:
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        # Loopback's 64 KiB segments would let the server's send buffer grow to megabytes
+        # (Linux sizes it by segments); ordinary ones keep it near what a network gives.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1400)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        url = f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket"
+        protocol = ClientProtocol(parse_uri(url), max_size=None)
+        protocol.send_request(protocol.connect())
+        reader = cls(sock, protocol)
+        await reader._flush()
+        assert (await reader.receive() or "").startswith("0{")
+        await reader.send("40" + json.dumps({"token": token}))
+        assert (await reader.receive() or "").startswith("40{")
+        return reader
+
+    async def send(self, text: str) -> None:
+        self._protocol.send_text(text.encode())
+        await self._flush()
+
+    async def receive(self) -> str | None:
+        """The next text frame; None once the server has closed the connection."""
+        loop = asyncio.get_running_loop()
+        while not self._frames:
+            if self.closed:
+                return None
+            try:
+                data = await loop.sock_recv(self._sock, 65536)
+            except ConnectionResetError:
+                data = b""  # closed too, abruptly: what was still unread is gone
+            if data:
+                self._protocol.receive_data(data)
+            else:
+                self._protocol.receive_eof()
+                self.closed = True
+            for event in self._protocol.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                    self._frames.append(event)
+                elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                    self.closed = True
+            await self._flush()
+        return bytes(self._frames.pop(0).data).decode()
+
+    async def _flush(self) -> None:
+        for chunk in self._protocol.data_to_send():
+            if chunk:
+                await asyncio.get_running_loop().sock_sendall(self._sock, chunk)
+
+    def close(self) -> None:
+        self._sock.close()

@@ -12,7 +12,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from generated import models as dto
-from service.domain.errors import DomainError, InvalidInput
+from service.domain.errors import DomainError, InvalidInput, Overloaded
 from service.dto import field_errors
 from service.http.observed import metrics_in
 from service.ratelimit import RateLimited
@@ -32,6 +32,7 @@ _STATUS = {
     "unsupported_media_type": 415,
     "rate_limited": 429,
     "internal_error": 500,
+    "unavailable": 503,
 }
 
 
@@ -82,6 +83,8 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
         metrics.limited(exc)
     if isinstance(exc, RateLimited):
         response.headers.update(rate_limit_headers(exc))
+    elif isinstance(exc, Overloaded):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

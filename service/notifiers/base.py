@@ -77,3 +77,21 @@ class SessionNotifier(ABC):
     @abstractmethod
     async def session_ended(self, event: SessionEnded) -> None:
         """Tell every socket of `event.token_id` why, then disconnect it."""
+
+
+class Backpressure(ABC):
+    """Whether the event outlet can take more: senders ask before they change anything,
+    so that a server behind on its deliveries slows or refuses them instead of
+    dropping events for the sockets it keeps open."""
+
+    @abstractmethod
+    async def admit(self) -> None:
+        """Return once the outlet can take another change's events; raise `Overloaded`
+        (nothing changed, retry later) when it stays behind for too long."""
+
+
+class Unhurried(Backpressure):
+    """An outlet that is never behind: services wired without a socket layer."""
+
+    async def admit(self) -> None:
+        return None

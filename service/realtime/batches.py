@@ -7,8 +7,8 @@ burst of events a Python client lost everything. The socket's writer takes its b
 with one `get()` and then `get_nowait()` until the queue says it is empty; a queue that
 says so after `MAX_BATCH` packets keeps the rest for the next response.
 
-The queue is put in place through `create_queue()`, the hook Engine.IO sockets make
-their queue with; the WebSocket transport writes from the same queue, in batches too.
+Every socket's queue is one (service/realtime/outbound.py puts them in place); the
+WebSocket transport writes from the same queue, in batches too.
 """
 
 from __future__ import annotations
@@ -42,12 +42,3 @@ class BatchLimitedQueue(asyncio.Queue[Any]):
         item = super().get_nowait()
         self.batch_taken += 1
         return item
-
-
-def limit_polling_batches(engineio_server: Any) -> None:
-    """Give every socket of `engineio_server` made from now on a BatchLimitedQueue."""
-
-    def create_queue(*args: Any, **kwargs: Any) -> BatchLimitedQueue:
-        return BatchLimitedQueue(*args, **kwargs)
-
-    engineio_server.create_queue = create_queue

@@ -1,5 +1,6 @@
 """A Socket.IO client manager whose room emits send without a task per recipient,
-never stall on one slow socket, and never close a socket inside the broadcast."""
+never stall on one slow socket, never drop an event for a socket they keep open, and
+never close a socket inside the broadcast."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from service.background import BackgroundTasks
+from service.metrics import Metrics
+from service.realtime.cutoff import WebSocketCutoff
+from service.realtime.slow import SlowSocketWatch
 
 log = logging.getLogger(__name__)
 
-# Packets a socket may have waiting to be written before it counts as too slow.
+# Packets a socket may have waiting before it is watched, and how long it then has to
+# drain before it counts as too slow.
 DEFAULT_MAX_QUEUED = 1000
+DEFAULT_SLOW_SECONDS = 10.0
 
 
 class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
@@ -27,16 +33,22 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     (its own writer task does the network write), so sending in a loop is enough.
     Emits with a callback keep the library's path.
 
-    As Centrifuge does, each socket's queue is bounded: a socket with more than
-    `max_queued` packets waiting cannot keep up, gets nothing more, and is closed.
-    Closing (slow sockets, and the recipients of `disconnecting_events`, whose sockets
-    this ends on every process) happens after the fan-out, in a task of its own, so no
+    Nothing is ever dropped for a socket that stays open. A socket whose queue reaches
+    `max_queued` is watched (service/realtime/slow.py) and closed, after the
+    broadcast, only if its own client does not drain; the close reaches the client
+    (an Engine.IO close packet, and the WebSocket cut if its writer is stuck:
+    service/realtime/cutoff.py). The recipients of `disconnecting_events`, whose
+    sockets this ends on every process, are closed after the fan-out too, so no
     disconnect and none of its handlers ever runs inside a broadcast.
     """
 
     disconnecting_events: frozenset[str] = frozenset()
     max_queued: int = DEFAULT_MAX_QUEUED
+    slow_seconds: float = DEFAULT_SLOW_SECONDS
+    cutoff: WebSocketCutoff | None = None
+    metrics: Metrics | None = None
     _closing: BackgroundTasks | None = None
+    _watch: SlowSocketWatch | None = None
 
     async def emit(
         self,
@@ -68,29 +80,39 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             for sid, eio_sid in self.get_participants(namespace, to or room)
             if sid not in skip
         ]
-        too_slow = [
-            eio_sid for _, eio_sid in recipients if not await self._deliver(eio_sid, frames)
-        ]
-        if too_slow:
-            log.warning("closing %d sockets that cannot keep up", len(too_slow))
-            self._later(self._close_connections(too_slow))
+        for _, eio_sid in recipients:
+            await self._deliver(eio_sid, frames)
         if event in self.disconnecting_events and recipients:
             self._later(self._disconnect([sid for sid, _ in recipients], namespace))
 
-    async def _deliver(self, eio_sid: str, frames: list[eio_packet.Packet]) -> bool:
-        """Queue the frames on one socket; False when the socket is too far behind."""
+    async def _deliver(self, eio_sid: str, frames: list[eio_packet.Packet]) -> None:
+        """Queue the frames on one socket, and watch it when it is far behind."""
         eio = self.server.eio
         socket = eio.sockets.get(eio_sid)
         if socket is None or socket.closed:
-            return True  # gone already: its disconnect is on its way
-        if socket.queue.qsize() >= self.max_queued:
-            return False
+            return  # gone already: its disconnect is on its way
         try:
             for frame in frames:
                 await eio.send_packet(eio_sid, frame)
         except eio_exceptions.EngineIOError:
-            pass  # closed meanwhile: one socket's failure is not the broadcast's
-        return True
+            return  # closed meanwhile: one socket's failure is not the broadcast's
+        queued = socket.queue.qsize()
+        if queued >= self.max_queued:
+            self._watching().note(eio_sid, queued)
+
+    def _watching(self) -> SlowSocketWatch:
+        if self._watch is None:
+            self._watch = SlowSocketWatch(
+                self.max_queued, self.slow_seconds, self._queued, self._close_slow
+            )
+        return self._watch
+
+    def _queued(self, eio_sid: str) -> int | None:
+        socket = self.server.eio.sockets.get(eio_sid)
+        if socket is None or socket.closed:
+            return None
+        queued: int = socket.queue.qsize()
+        return queued
 
     def _later(self, work: Coroutine[Any, Any, None]) -> None:
         if self._closing is None:
@@ -102,13 +124,22 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             # Local sockets only: every process closes its own recipients.
             await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
-    async def _close_connections(self, eio_sids: list[str]) -> None:
+    async def _close_slow(self, eio_sids: list[str]) -> None:
         eio = self.server.eio
         for eio_sid in eio_sids:
             socket = eio.sockets.get(eio_sid)
-            if socket is not None:
-                # Without waiting for its queue to drain: it is too slow to drain.
-                await socket.close(wait=False, abort=True, reason=eio.reason.SERVER_DISCONNECT)
+            if socket is None or socket.closed:
+                continue
+            if self.metrics is not None:
+                self.metrics.slow_sockets.inc()
+            # What is queued is never read: the client catches up after reconnecting.
+            # The close packet then goes first, to a client that still reads.
+            socket.queue.discard()
+            await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+            if socket.upgraded:
+                socket.queue.put_nowait(None)  # its writer ends after the close packet
+                if self.cutoff is not None:
+                    self.cutoff.cut_if_stuck(eio_sid)
 
 
 class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]

@@ -20,7 +20,7 @@ from service.domain.model import (
     ReadState,
     UnreadSummary,
 )
-from service.notifiers.base import ConversationNotifier, MessageNotifier
+from service.notifiers.base import Backpressure, ConversationNotifier, MessageNotifier
 from service.services.clock import Clock
 from service.services.rules import clean_text, conversation_not_found
 from service.storage.ports import UnitOfWork
@@ -39,19 +39,24 @@ class MessageService:
         notifier: MessageNotifier,
         conversation_notifier: ConversationNotifier,
         clock: Clock,
+        backpressure: Backpressure,
     ) -> None:
         self._uow_factory = uow_factory
         self._notifier = notifier
         self._conversation_notifier = conversation_notifier
         self._clock = clock
+        self._backpressure = backpressure
 
     async def send(
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
     ) -> SentMessage:
-        """Store a message; a repeated idempotency key returns the first one."""
+        """Store a message; a repeated idempotency key returns the first one. Waits while
+        the event outlet is behind, and raises `Overloaded`, having stored nothing,
+        when it stays behind."""
         clean_text("body.body", body)
         if client_message_id is not None:
             clean_text("body.client_message_id", client_message_id)
+        await self._backpressure.admit()
         try:
             return await self._store(sender_id, conversation_id, body, client_message_id)
         except Conflict:

@@ -68,8 +68,9 @@ async def test_a_broadcast_that_meets_dead_sockets_finishes_and_they_are_closed_
 
 
 async def test_a_socket_that_stops_reading_is_closed_and_stalls_no_one(database: Path) -> None:
+    slow = {"max_queued_packets": 16, "slow_socket_seconds": 0.5}
     async with (
-        live_server(database, max_queued_packets=16) as url,
+        live_server(database, **slow) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as http,
     ):
         alice, bob, carol = [await register(http, n) for n in ("alice", "bob", "carol")]
@@ -92,14 +93,24 @@ async def test_a_socket_that_stops_reading_is_closed_and_stalls_no_one(database:
                 response = await http.get("/presence", headers=carol.headers)
                 return bob.id in response.json()["online_user_ids"]
 
-            sent = 0
-            while await bob_online():
-                assert sent < 100, "the server never gave up on the stalled socket"
-                response = await http.post(
-                    f"/conversations/{cid}/messages", headers=alice.headers, json={"body": "hi"}
-                )
-                assert response.status_code == 201
-                sent += 1
-            last = response.json()["id"]
+            async def send_until_bob_is_dropped() -> tuple[int, int]:
+                sent = 0
+                while await bob_online():
+                    response = await http.post(
+                        f"/conversations/{cid}/messages",
+                        headers=alice.headers,
+                        json={"body": "hi"},
+                    )
+                    assert response.status_code == 201
+                    sent += 1
+                last: int = response.json()["id"]
+                return sent, last
+
+            sent, last = await asyncio.wait_for(send_until_bob_is_dropped(), 60)
             assert await live.wait_for("message_created", lambda m: m["id"] == last)
             assert len(live.events("message_created")) == sent
+        # Bob's client, polling again, learns that its session is over.
+        again = await http.get("/socket.io/", params=session)
+        assert again.status_code == 400 or again.text == "1", again.text
+        metrics = (await http.get("/metrics")).text
+        assert "chat_slow_sockets_closed_total 1.0" in metrics

@@ -17,6 +17,7 @@ import pytest
 from service.bootstrap import bootstrap
 from service.domain.model import UserRef
 from service.presence.store import InProcessPresenceStore
+from service.realtime.outbound import Backlog
 from service.services.container import Services
 from service.settings import Settings
 from service.storage.database import Database
@@ -59,6 +60,7 @@ class World:
     session_events: RecordingSessionNotifier
     clock: TickingClock
     failing_commits: list[bool]
+    backlog: Backlog
 
     def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         """Run one statement on the file (committed at once) and return its rows."""
@@ -119,6 +121,8 @@ async def world(migrated_file: Path, tmp_path: Path) -> AsyncIterator[World]:
     presence = RecordingPresenceNotifier()
     sessions = RecordingSessionNotifier()
     failing: list[bool] = [False]
+    # Never drained in unit tests: a test that fills it sees sends refused at once.
+    backlog = Backlog(high=1000, wait_seconds=0.001)
     services = bootstrap(
         settings=Settings(jwt_secret="unit-test-secret-" + "x" * 32),
         uow_factory=lambda: FailableUnitOfWork(database, failing),
@@ -128,6 +132,9 @@ async def world(migrated_file: Path, tmp_path: Path) -> AsyncIterator[World]:
         session_notifier=sessions,
         presence_store=InProcessPresenceStore(),
         clock=clock,
+        backpressure=backlog,
     )
-    yield World(path, services, conversations, messages, presence, sessions, clock, failing)
+    yield World(
+        path, services, conversations, messages, presence, sessions, clock, failing, backlog
+    )
     await database.dispose()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.errors import Conflict, InvalidInput, NotFound
+from service.domain.errors import Conflict, InvalidInput, NotFound, Overloaded
 from service.domain.events import (
     ConversationActivity,
     MessageCreated,
@@ -178,3 +178,22 @@ async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
     assert world.ids("messages") == []
     assert world.message_events.events == []
     assert world.conversation_events.events == []
+
+
+async def test_a_send_while_deliveries_are_behind_is_refused_and_stores_nothing(
+    world: World,
+) -> None:
+    cid, (alice, _) = await _group(world, "alice", "bob")
+    world.backlog.added(world.backlog.high + 1)
+
+    with pytest.raises(Overloaded) as refused:
+        await world.services.messages.send(alice, cid, "hi", "key-1")
+
+    assert refused.value.retry_after >= 1
+    assert world.ids("messages") == []
+    assert world.message_events.events == []
+    assert world.conversation_events.events == []
+    # Once the writers catch up, the same send goes through.
+    world.backlog.removed(world.backlog.high + 1)
+    sent = await world.services.messages.send(alice, cid, "hi", "key-1")
+    assert sent.created
