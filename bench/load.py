@@ -1,6 +1,6 @@
 """The load client: every scenario of bench/scenarios.py against one running server.
 
-Usage: python -m bench.load <base-url> <ours|bare|seed|node> <server-pid> [statements-file]
+Usage: python -m bench.load <base-url> <ours|ours-pg|bare|seed|node> <server-pid> [statements-file]
 Sizes come from the environment (bench/run.py documents them). Prints one JSON object.
 """
 
@@ -32,7 +32,7 @@ STORM_GROUP = int(setting("STORM_GROUP", 100))
 MEMBERS = int(setting("MEMBERS", 500))
 RATE = setting("RATE", 20)
 SECONDS = setting("SECONDS", 10)
-BURST = int(setting("BURST", 200))
+BURST = int(setting("BURST", 1000))
 CONVERSATIONS = int(setting("CONVERSATIONS", 400))
 FIRST_RATE = setting("FIRST_RATE", 50)
 STEP_SECONDS = setting("STEP_SECONDS", 5)
@@ -52,7 +52,9 @@ async def main(base_url: str, kind: str, pid: int, statements: Path | None) -> N
     )
     sockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     async with posts as http, sockets:
-        target: Target = Ours(http, base_url) if kind == "ours" else Reference(http, base_url)
+        target: Target = (
+            Ours(http, base_url) if kind.startswith("ours") else Reference(http, base_url)
+        )
         started = time.perf_counter()
         users = await target.users(max(STORM_SOCKETS, MEMBERS, 3 * CONVERSATIONS, 3))
         setup_seconds = time.perf_counter() - started

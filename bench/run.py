@@ -7,23 +7,26 @@ other in one run, reported side by side as ratios.
   seed  Flask-SocketIO on eventlet storing each post in SQLite, then emitting it
   node  the official Node `socket.io` server emitting the posted body: the outside
         reference
+  ours-pg  ours in the production shape: PostgreSQL and Redis of their own (Debian's
+        packages), pinned with the load client to core 1
 
 The server runs pinned to core 0 and the load client (bench/load.py) to core 1 when
 `taskset` exists. Scenarios (bench/scenarios.py), sizes from the environment:
   storm    (e) memory and connect CPU per socket, (d) reconnect storm:
            BENCH_STORM_SOCKETS (2000) users in groups of BENCH_STORM_GROUP (100)
   group    (a) one group of BENCH_MEMBERS (500): BENCH_RATE posts/s (20) for
-           BENCH_SECONDS (10), then a burst of BENCH_BURST (200) posts
+           BENCH_SECONDS (10), then a burst of BENCH_BURST (1000) posts
   chat     (b) BENCH_CONVERSATIONS (400) conversations of 3, from BENCH_FIRST_RATE
            posts/s (50) up by a quarter every BENCH_STEP_SECONDS (5) until p99 > 250 ms;
            the median of BENCH_CHAT_RUNS (3) ramps
   backlog  (c) send latency before and after BENCH_BACKLOG (10000) unread messages
-BENCH_SERVERS (bare,seed,node,ours) and BENCH_ONLY (storm,group,chat,backlog) choose.
+BENCH_SERVERS (bare,seed,node,ours,ours-pg) and BENCH_ONLY (storm,group,chat,backlog) choose.
 Writes the report to bench/results.md (BENCH_REPORT to write elsewhere).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -37,6 +40,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.backing import postgres, redis
 from bench.report import report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,10 +78,12 @@ def ours_environment(database: Path, port: int) -> dict[str, str]:
     }
 
 
-def _server(kind: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def _server(
+    kind: str, port: int, workdir: Path, backing: dict[str, str]
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
-    if kind == "ours":
-        env = ours_environment(workdir / "bench.db", port)
+    if kind.startswith("ours"):
+        env = {**ours_environment(workdir / "bench.db", port), **backing}
         command = [sys.executable, "-m", "bench.ours_server", str(workdir / "statements")]
     elif kind == "node":
         command = ["node", "bench/node_server.js", str(port)]
@@ -99,8 +105,16 @@ def _wait_ready(port: int) -> None:
 
 def measure(kind: str) -> dict[str, Any]:
     port = _free_port()
-    with tempfile.TemporaryDirectory() as workdir:
-        server = _server(kind, port, Path(workdir))
+    with tempfile.TemporaryDirectory() as workdir, contextlib.ExitStack() as stack:
+        backing: dict[str, str] = {}
+        if kind == "ours-pg":
+            # The production shape; its servers share the load client's core, so that
+            # the service keeps core 0 to itself as in every other row.
+            backing = {
+                "CHAT_DATABASE_URL": stack.enter_context(postgres(pinned(1))),
+                "CHAT_REDIS_URL": stack.enter_context(redis(pinned(1))),
+            }
+        server = _server(kind, port, Path(workdir), backing)
         try:
             _wait_ready(port)
             command = [
@@ -112,7 +126,7 @@ def measure(kind: str) -> dict[str, Any]:
                 kind,
                 str(server.pid),
             ]
-            if kind == "ours":
+            if kind.startswith("ours"):
                 command.append(str(Path(workdir) / "statements"))
             load = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
         finally:
@@ -123,7 +137,7 @@ def measure(kind: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    kinds = os.environ.get("BENCH_SERVERS", "bare,seed,node,ours").split(",")
+    kinds = os.environ.get("BENCH_SERVERS", "bare,seed,node,ours,ours-pg").split(",")
     results = {kind: measure(kind) for kind in kinds}
     machine = f"Python {platform.python_version()}, {os.cpu_count()} cores, loopback"
     text = report(results, machine)

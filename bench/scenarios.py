@@ -135,6 +135,7 @@ async def large_group(
     steady_latencies = ctx.tally.take()
 
     posters = 8
+    refused_before = ctx.target.refused
     started = time.perf_counter()
 
     async def poster(first: int) -> None:
@@ -160,6 +161,7 @@ async def large_group(
         "burst_posts": burst_posts,
         "burst_deliveries_per_s": round(len(burst_latencies) / elapsed),
         "burst_lost": burst_posts * members - len(burst_latencies),
+        "burst_sends_refused": ctx.target.refused - refused_before,
         "disconnects": dropped,
     }
 
@@ -329,6 +331,7 @@ async def storm(ctx: Context, sockets: int, group_size: int) -> dict[str, Any]:
         "group_size": group_size,
         "connect_seconds": round(connect_seconds, 2),
         "connect_cpu_ms_per_socket": per((connected.cpu_s - idle.cpu_s) * 1000, sockets),
+        "connect_statements_per_socket": per(connected.statements - idle.statements, sockets),
         "memory_kib_per_socket": per((settled.rss_bytes - idle.rss_bytes) / 1024, sockets),
         "storm_seconds_until_all_joined": round(back_seconds, 2),
         "storm_cpu_ms_per_socket": per((back.cpu_s - settled.cpu_s) * 1000, sockets),

@@ -6,6 +6,7 @@ reference servers through the one `POST /send` they have, with the user's id as 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,11 +32,14 @@ class Target(Protocol):
 
     async def post(self, sender: User, conversation_id: int, body: str) -> None: ...
 
+    refused: int
+
 
 class Ours:
     def __init__(self, http: aiohttp.ClientSession, base_url: str) -> None:
         self._http = http
         self._base = base_url
+        self.refused = 0  # sends answered 503 (the server pushing back), then retried
 
     async def users(self, count: int) -> list[User]:
         # Registration and login each hash a password (scrypt, tens of ms): the server
@@ -64,8 +68,19 @@ class Ours:
         return conversation_id
 
     async def post(self, sender: User, conversation_id: int, body: str) -> None:
+        """Post as a client would: a server that is behind answers 503 with Retry-After,
+        and the same send (same `client_message_id`) is tried again after it."""
         path = f"/conversations/{conversation_id}/messages"
-        await self._json("POST", path, sender, {"body": body}, 201)
+        message = {"body": body, "client_message_id": uuid.uuid4().hex}
+        headers = {"Authorization": f"Bearer {sender.token}"}
+        while True:
+            async with self._http.post(self._base + path, json=message, headers=headers) as answer:
+                if answer.status == 201:
+                    return
+                if answer.status != 503:
+                    raise RuntimeError(f"POST {path}: {answer.status} {await answer.text()}")
+                self.refused += 1
+                await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
 
     async def _json(
         self, method: str, path: str, user: User | None, body: object, status: int
@@ -88,6 +103,7 @@ class Reference:
         self._http = http
         self._base = base_url
         self._groups = 0
+        self.refused = 0  # they never push back
 
     async def users(self, count: int) -> list[User]:
         return [User(n + 1, str(n + 1)) for n in range(count)]
