@@ -78,16 +78,11 @@ class MessageService:
         async with self._uow_factory() as uow:
             now = self._clock()
             # Taking the seq locks the conversation row before the insert takes its id,
-            # so ids and seqs commit in order and "after id N" never skips one. (For an
-            # outsider this changes nothing: the transaction rolls back.)
-            seq = await uow.conversations.next_seq(conversation_id, now)
-            sender = (
-                None
-                if seq is None
-                else await uow.conversations.participant(conversation_id, sender_id)
-            )
-            if seq is None or sender is None:
+            # so ids and seqs commit in order and "after id N" never skips one.
+            taken = await uow.conversations.take_seq(conversation_id, sender_id, now)
+            if taken is None:
                 raise conversation_not_found(conversation_id)
+            seq, sender = taken
             if client_message_id is not None:
                 first = await uow.messages.find_by_client_id(
                     conversation_id, sender_id, client_message_id

@@ -74,10 +74,13 @@ class ConversationRepository(ABC):
         """The user as a participant of the conversation, or None if they are not one."""
 
     @abstractmethod
-    async def next_seq(self, conversation_id: int, now: datetime) -> int | None:
-        """Take the conversation's next message seq and bump `updated_at`; None when the
-        conversation does not exist. Locks the row until commit, so seqs (and message
-        ids) commit in order."""
+    async def take_seq(
+        self, conversation_id: int, sender_id: int, now: datetime
+    ) -> tuple[int, UserRef] | None:
+        """Take the conversation's next message seq for a message of `sender_id`, bump
+        `updated_at`, and return the seq with the sender; None when the conversation
+        does not exist or the sender does not participate. Locks the row until commit,
+        so seqs (and message ids) commit in order."""
 
     @abstractmethod
     async def set_last_message(self, conversation_id: int, message_id: int) -> None:

@@ -12,9 +12,7 @@ from service.realtime.outbound import Backlog, SocketQueue
 from service.realtime.slow import SlowSocketWatch
 
 
-async def test_a_sender_waits_while_the_backlog_is_over_its_bound_and_goes_once_it_halves() -> (
-    None
-):
+async def test_a_sender_waits_while_the_backlog_is_over_its_bound_and_goes_once_it_halves() -> None:
     backlog = Backlog(high=1000, wait_seconds=3600)
     backlog.added(1001)
     waiting = asyncio.create_task(backlog.admit())
