@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import weakref
 from typing import Any
 
 from service.domain.errors import Overloaded
@@ -67,27 +68,45 @@ class Backlog(Backpressure):
                 self._drained = None
 
 
+class _Pending:
+    """What one queue holds of the backlog's count, shared with its finalizer."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def _release(backlog: Backlog, pending: _Pending) -> None:
+    backlog.removed(pending.count)
+
+
 class SocketQueue(BatchLimitedQueue):
     """One socket's queue of Engine.IO packets, counted into the process's Backlog.
 
     `taken` counts what the socket's writer has taken so far: whether a client drains
-    is read from it, never from how much the process has queued.
+    is read from it, never from how much the process has queued. What a closed socket
+    leaves queued leaves the count when Engine.IO lets go of the socket.
     """
 
     def __init__(self, backlog: Backlog, maxsize: int = 0) -> None:
         super().__init__(maxsize)
         self.backlog = backlog
         self.taken = 0
+        self._pending = _Pending()
+        weakref.finalize(self, _release, backlog, self._pending)
 
     def put_nowait(self, item: Any) -> None:
         super().put_nowait(item)  # asyncio.Queue.put ends here too
         if item is not None:  # None only wakes the writer to end it
+            self._pending.count += 1
             self.backlog.added()
 
     def get_nowait(self) -> Any:
         item = super().get_nowait()  # asyncio.Queue.get ends here too
         if item is not None:
             self.taken += 1
+            self._pending.count -= 1
             self.backlog.removed()
         return item
 
@@ -100,6 +119,7 @@ class SocketQueue(BatchLimitedQueue):
             self.task_done()
             if item is not None:
                 dropped += 1
+        self._pending.count -= dropped
         self.backlog.removed(dropped)
         return dropped
 

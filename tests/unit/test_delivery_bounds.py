@@ -4,6 +4,7 @@ that tells a client that does not drain from a server that is behind."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -44,6 +45,14 @@ async def test_socket_queues_count_into_the_backlog_and_their_own_drain() -> Non
     assert (queue.taken, backlog.queued) == (4, 16)
     assert queue.discard() == 16
     assert (queue.taken, backlog.queued, queue.qsize()) == (4, 0, 0)
+    # A socket closed with packets still queued gives them back when it is let go.
+    left_behind = SocketQueue(backlog)
+    for n in range(5):
+        left_behind.put_nowait(n)
+    assert backlog.queued == 5
+    del left_behind
+    gc.collect()
+    assert backlog.queued == 0
 
 
 def _watch(queued: dict[str, int]) -> SlowSocketWatch:
