@@ -13,6 +13,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import ConnectionPool
 
 from service.domain.errors import DomainError
+from service.redis_pool import redis_pool
 
 
 class RateLimited(DomainError):
@@ -40,7 +41,7 @@ class RateLimiter:
         if redis_url:
             # Our own pool (a documented option of the storage), so that close() can
             # release its connections.
-            self._pool = ConnectionPool.from_url(redis_url)
+            self._pool = redis_pool(redis_url)
             # limits annotates its storage options as scalars, though it documents
             # connection_pool as one of them.
             options: dict[str, Any] = {"connection_pool": self._pool}

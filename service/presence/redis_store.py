@@ -16,6 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from service.presence.store import PresenceStore
+from service.redis_pool import redis_pool
 
 LEASE_SECONDS = 30
 
@@ -50,7 +51,7 @@ class RedisPresenceStore(PresenceStore):
     def __init__(
         self, url: str, prefix: str = "chat:presence", lease_seconds: float = LEASE_SECONDS
     ) -> None:
-        self._redis: Redis = Redis.from_url(url, decode_responses=True)
+        self._redis: Redis = Redis(connection_pool=redis_pool(url, decode_responses=True))
         self._lease = lease_seconds
         self._prefix = prefix
         self._users = f"{prefix}:users"

@@ -183,3 +183,47 @@ async def test_a_stalled_reader_is_closed_and_sees_it_while_the_others_get_every
         assert got == sent_ids[: len(got)]
         assert len(got) < len(sent_ids)
         assert await slow_sockets_closed() == "1.0"
+
+
+async def test_a_send_while_the_process_is_behind_is_refused_with_503_and_stores_nothing(
+    database: Path,
+) -> None:
+    # A reader that never drains (and is never given up on here) holds its packets in
+    # the process's backlog, past its bound; the writers cannot bring it down.
+    bounds = {
+        "max_backlog_packets": 1000,
+        "backlog_wait_seconds": 0.05,
+        "slow_socket_seconds": 300,
+    }
+    async with (
+        live_server(database, **bounds) as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        alice = await register(http, "alice")
+        [stalled_user] = insert_users(database, 1)
+        cid = await create_group(http, alice, stalled_user)
+        stalled = await PausedReader.open(url, stalled_user.token, receive_buffer=4096)
+        try:
+            await stalled.send("421" + json.dumps(["join_conversation", {"conversation_id": cid}]))
+            while not (await stalled.receive() or "431").startswith("431"):
+                pass
+            url_of_messages = f"/conversations/{cid}/messages"
+
+            async def send(n: int) -> httpx.Response:
+                body = {"body": f"{n} " + "x" * 3900, "client_message_id": f"key-{n}"}
+                return await http.post(url_of_messages, headers=alice.headers, json=body)
+
+            sent = 0
+            while (answer := await send(sent)).status_code == 201:
+                sent += 1
+                assert sent < 5000, "the backlog never held a send back"
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["code"] == "unavailable"
+            assert int(answer.headers["Retry-After"]) >= 1
+            stored = await http.get(url_of_messages, headers=alice.headers, params={"limit": 1})
+            assert stored.json()["items"][-1]["body"].startswith(f"{sent - 1} ")
+            metrics = (await http.get("/metrics")).text
+            assert 'chat_sends_held_back_total{outcome="refused"} 1.0' in metrics
+        finally:
+            stalled.close()

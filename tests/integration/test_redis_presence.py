@@ -51,3 +51,17 @@ async def test_a_dead_process_s_users_expire_once_and_live_ones_are_renewed(
     finally:
         await dead.close()
         await alive.close()
+
+
+async def test_a_storm_of_arrivals_and_departures_loses_none_of_them(redis_url: str) -> None:
+    # 2,000 sockets arriving and leaving at once: more commands in flight than a pool
+    # has connections. Each must wait for one, not fail (presence would then be wrong).
+    store = RedisPresenceStore(redis_url)
+    try:
+        users = range(1, 2001)
+        await asyncio.gather(*(store.add(u, f"sid-{u}") for u in users))
+        assert await store.online(users) == set(users)
+        await asyncio.gather(*(store.remove(u, f"sid-{u}") for u in users))
+        assert await store.online(users) == set()
+    finally:
+        await store.close()
