@@ -51,7 +51,8 @@ class RedisPresenceStore(PresenceStore):
     def __init__(
         self, url: str, prefix: str = "chat:presence", lease_seconds: float = LEASE_SECONDS
     ) -> None:
-        self._redis: Redis = Redis(connection_pool=redis_pool(url, decode_responses=True))
+        # from_pool: the client owns the pool, and closing it closes the connections.
+        self._redis: Redis = Redis.from_pool(redis_pool(url, decode_responses=True))
         self._lease = lease_seconds
         self._prefix = prefix
         self._users = f"{prefix}:users"
