@@ -34,7 +34,6 @@ from service.notifiers.socketio import (
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
-from service.realtime.cutoff import WebSocketCutoff
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
@@ -151,10 +150,8 @@ def create_app(settings: Settings) -> ASGIApp:
             HTTPException: problems.on_http_exception,
         },
     )
-    cutoff = WebSocketCutoff(socketio.ASGIApp(sio, other_asgi_app=http_app))
-    manager.cutoff = cutoff
     socket_io = HandshakeLimit(
-        cutoff,
+        socketio.ASGIApp(sio, other_asgi_app=http_app),
         services.limits,
         settings.max_connections_per_address,
         partial(_engineio_holds, sio),

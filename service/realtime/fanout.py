@@ -15,7 +15,6 @@ from socketio import packet
 
 from service.background import BackgroundTasks
 from service.metrics import Metrics
-from service.realtime.cutoff import WebSocketCutoff
 from service.realtime.slow import SlowSocketWatch
 
 log = logging.getLogger(__name__)
@@ -35,9 +34,10 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
 
     Nothing is ever dropped for a socket that stays open. A socket whose queue reaches
     `max_queued` is watched (service/realtime/slow.py) and closed, after the
-    broadcast, only if its own client does not drain; the close reaches the client
-    (an Engine.IO close packet, and the WebSocket cut if its writer is stuck:
-    service/realtime/cutoff.py). The recipients of `disconnecting_events`, whose
+    broadcast, only if its own client does not drain. The close reaches the client:
+    what was queued for it is dropped and Engine.IO's close packet goes next, so a
+    client that reads again finds the close right after what it already had (and a
+    polling one finds its session gone). The recipients of `disconnecting_events`, whose
     sockets this ends on every process, are closed after the fan-out too, so no
     disconnect and none of its handlers ever runs inside a broadcast.
     """
@@ -45,7 +45,6 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     disconnecting_events: frozenset[str] = frozenset()
     max_queued: int = DEFAULT_MAX_QUEUED
     slow_seconds: float = DEFAULT_SLOW_SECONDS
-    cutoff: WebSocketCutoff | None = None
     metrics: Metrics | None = None
     _closing: BackgroundTasks | None = None
     _watch: SlowSocketWatch | None = None
@@ -137,9 +136,9 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             socket.queue.discard()
             await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
             if socket.upgraded:
-                socket.queue.put_nowait(None)  # its writer ends after the close packet
-                if self.cutoff is not None:
-                    self.cutoff.cut_if_stuck(eio_sid)
+                # Its writer ends after the close packet, and closes the WebSocket. A
+                # client that never reads again is let go by the WebSocket keepalive.
+                socket.queue.put_nowait(None)
 
 
 class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]

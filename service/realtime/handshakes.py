@@ -73,7 +73,7 @@ class HandshakeLimit:
             # Only Engine.IO's first packet names the session: the rest pass untouched.
             if not noted and message["type"] in ("http.response.body", "websocket.send"):
                 noted = True
-                sid = session_id(message)
+                sid = _session_id(message)
                 if sid is not None:
                     self.sessions.setdefault(address, set()).add(sid)
             await send(message)
@@ -104,7 +104,7 @@ def _opens_a_session(scope: Scope) -> bool:
     return "sid" not in query  # requests of an open session carry its sid
 
 
-def session_id(message: Message) -> str | None:
+def _session_id(message: Message) -> str | None:
     """The sid of Engine.IO's open packet `0{"sid": ...}`, if `message` carries it."""
     if message["type"] == "http.response.body":
         raw: bytes | str | None = message.get("body")
