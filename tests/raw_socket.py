@@ -120,6 +120,14 @@ class PausedReader:
         self._protocol.send_text(text.encode())
         await self._flush()
 
+    async def join(self, conversation_id: int) -> None:
+        """Join a conversation's room and read up to the acknowledgement."""
+        await self.send(
+            "421" + json.dumps(["join_conversation", {"conversation_id": conversation_id}])
+        )
+        while not (await self.receive() or "431").startswith("431"):
+            pass
+
     async def receive(self) -> str | None:
         """The next text frame; None once the server has closed the connection."""
         loop = asyncio.get_running_loop()

@@ -18,6 +18,11 @@ from tools.contract_diff.gate import ROOT, Verdict, assess, changelog_entry
 from tools.contract_diff.releases import git_show, releases, specs_at
 
 CHANGELOG = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+# The deliberate edits start from the last release, whichever it is.
+CURRENT = releases()[-1].version
+_MAJOR, _MINOR, _PATCH = (int(part) for part in CURRENT.split("."))
+NEXT_MINOR = f"{_MAJOR}.{_MINOR + 1}.0"
+NEXT_PATCH = f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
 
 
 def judge(base: str, head: str, tmp_path: Path, changelog: str | None = None) -> Verdict:
@@ -102,7 +107,7 @@ def test_each_release_is_the_version_it_names_and_has_its_entry() -> None:
 
 def _with_entry(version: str, entry: str) -> str:
     """CHANGELOG.md with a new entry on top, where a developer writes it."""
-    return CHANGELOG.replace("\n## 0.4.0\n", f"\n## {version}\n\n{entry}\n\n## 0.4.0\n", 1)
+    return CHANGELOG.replace(f"\n## {CURRENT}\n", f"\n## {version}\n\n{entry}\n\n## {CURRENT}\n", 1)
 
 
 def _edited(tmp_path: Path, version: str | None = None) -> Path:
@@ -117,17 +122,19 @@ def _edited(tmp_path: Path, version: str | None = None) -> Path:
     if version is not None:
         for name in ("openapi.yaml", "asyncapi.yaml"):
             text = (head / name).read_text(encoding="utf-8")
-            (head / name).write_text(text.replace("  version: 0.4.0", f"  version: {version}", 1))
+            (head / name).write_text(
+                text.replace(f"  version: {CURRENT}", f"  version: {version}", 1)
+            )
     return head
 
 
 @pytest.mark.parametrize(
     ("version", "entry", "problem"),
     [
-        (None, None, "version is still 0.4.0"),
-        ("0.5.0", None, "no entry `## 0.5.0`"),
-        ("0.5.0", "- Changed: `Message` has no `seq`.", "marks none **Breaking**"),
-        ("0.4.1", "- **Breaking**: `Message` has no `seq`.", "need a minor version bump"),
+        (None, None, f"version is still {CURRENT}"),
+        (NEXT_MINOR, None, f"no entry `## {NEXT_MINOR}`"),
+        (NEXT_MINOR, "- Changed: `Message` has no `seq`.", "marks none **Breaking**"),
+        (NEXT_PATCH, "- **Breaking**: `Message` has no `seq`.", "need a minor version bump"),
     ],
 )
 def test_a_breaking_edit_fails_until_acknowledged(
@@ -144,8 +151,8 @@ def test_a_breaking_edit_fails_until_acknowledged(
 
 
 def test_a_breaking_edit_passes_with_a_minor_bump_and_a_breaking_entry(tmp_path: Path) -> None:
-    head = _edited(tmp_path, "0.5.0")
-    changelog = _with_entry("0.5.0", "- **Breaking**: `Message` has no `seq`.")
+    head = _edited(tmp_path, NEXT_MINOR)
+    changelog = _with_entry(NEXT_MINOR, "- **Breaking**: `Message` has no `seq`.")
 
     verdict = assess(specs_at(releases()[-1].commit, tmp_path / "base"), head, changelog)
 
@@ -154,7 +161,8 @@ def test_a_breaking_edit_passes_with_a_minor_bump_and_a_breaking_entry(tmp_path:
 
 def test_an_additive_edit_needs_a_bump_and_an_entry_but_no_breaking_mark(tmp_path: Path) -> None:
     """A new optional field of what the server sends: safe for clients generated from
-    0.4.0, whose schemas are open. The version edit itself must not count as breaking."""
+    the last release, whose schemas are open. The version edit itself must not count as
+    breaking."""
     head = tmp_path / "head"
     shutil.copytree(ROOT / "specs", head)
     document = yaml.safe_load((head / "schemas.yaml").read_text(encoding="utf-8"))
@@ -169,8 +177,10 @@ def test_an_additive_edit_needs_a_bump_and_an_entry_but_no_breaking_mark(tmp_pat
     unversioned = assess(base, head, CHANGELOG)
     for name in ("openapi.yaml", "asyncapi.yaml"):
         text = (head / name).read_text(encoding="utf-8")
-        (head / name).write_text(text.replace("  version: 0.4.0", "  version: 0.4.1", 1))
-    acknowledged = assess(base, head, _with_entry("0.4.1", "- Added: `Message.edited_at`."))
+        (head / name).write_text(
+            text.replace(f"  version: {CURRENT}", f"  version: {NEXT_PATCH}", 1)
+        )
+    acknowledged = assess(base, head, _with_entry(NEXT_PATCH, "- Added: `Message.edited_at`."))
 
     assert not unversioned.passed
     assert acknowledged.passed, (acknowledged.problems, acknowledged.breaking)

@@ -140,9 +140,7 @@ async def test_a_stalled_reader_is_closed_and_sees_it_while_the_others_get_every
         # the server writes to it soon fills every buffer on the way.
         stalled = await PausedReader.open(url, stalled_user.token, receive_buffer=4096)
         stack.callback(stalled.close)
-        await stalled.send("421" + json.dumps(["join_conversation", {"conversation_id": cid}]))
-        while not (await stalled.receive() or "431").startswith("431"):
-            pass
+        await stalled.join(cid)
 
         async def slow_sockets_closed() -> str:
             metrics = (await http.get("/metrics")).text
@@ -204,9 +202,7 @@ async def test_a_send_while_the_process_is_behind_is_refused_with_503_and_stores
         cid = await create_group(http, alice, stalled_user)
         stalled = await PausedReader.open(url, stalled_user.token, receive_buffer=4096)
         try:
-            await stalled.send("421" + json.dumps(["join_conversation", {"conversation_id": cid}]))
-            while not (await stalled.receive() or "431").startswith("431"):
-                pass
+            await stalled.join(cid)
             url_of_messages = f"/conversations/{cid}/messages"
 
             async def send(n: int) -> httpx.Response:
