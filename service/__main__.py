@@ -43,6 +43,7 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         http=with_header_timeout(settings.header_timeout_seconds),
+        ws=settings.ws_implementation,
         # Compressing each small JSON frame again for every recipient cost a sixth of
         # the server's time in a 500-member group (py-spy); the frames are small.
         ws_per_message_deflate=False,
