@@ -77,9 +77,7 @@ class Settings(BaseSettings):
     backlog_wait_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     # uvicorn's WebSocket implementation; each writes with backpressure, which the
     # slow-socket watch relies on. The default is the fastest under `make bench`.
-    ws_implementation: Literal["websockets-sansio", "websockets", "wsproto"] = (
-        "websockets-sansio"
-    )
+    ws_implementation: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
     # A client must send a request's headers within this many seconds (slowloris).
     header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     # python-socketio's Socket.IO Admin UI instrumentation, on namespace /admin: off
