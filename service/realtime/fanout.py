@@ -131,14 +131,18 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
                 continue
             if self.metrics is not None:
                 self.metrics.slow_sockets.inc()
-            # What is queued is never read: the client catches up after reconnecting.
-            # The close packet then goes first, to a client that still reads.
-            socket.queue.discard()
-            await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
-            if socket.upgraded:
-                # Its writer ends after the close packet, and closes the WebSocket. A
-                # client that never reads again is let go by the WebSocket keepalive.
-                socket.queue.put_nowait(None)
+            try:
+                # What is queued is never read: the client catches up after reconnecting.
+                # The close packet then goes first, to a client that still reads.
+                socket.queue.discard()
+                await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+                if socket.upgraded:
+                    # Its writer ends after the close packet, and closes the WebSocket. A
+                    # client that never reads again is let go by the WebSocket keepalive.
+                    socket.queue.put_nowait(None)
+            except Exception:
+                # One socket's failure to close is not the others': they are closed too.
+                log.exception("closing slow socket %s failed", eio_sid)
 
 
 class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]
