@@ -84,15 +84,13 @@ def _release(backlog: Backlog, pending: _Pending) -> None:
 class SocketQueue(BatchLimitedQueue):
     """One socket's queue of Engine.IO packets, counted into the process's Backlog.
 
-    `taken` counts what the socket's writer has taken so far: whether a client drains
-    is read from it, never from how much the process has queued. What a closed socket
-    leaves queued leaves the count when Engine.IO lets go of the socket.
+    What a closed socket leaves queued leaves the count when Engine.IO lets go of the
+    socket.
     """
 
     def __init__(self, backlog: Backlog, maxsize: int = 0) -> None:
         super().__init__(maxsize)
         self.backlog = backlog
-        self.taken = 0
         self._pending = _Pending()
         weakref.finalize(self, _release, backlog, self._pending)
 
@@ -105,7 +103,6 @@ class SocketQueue(BatchLimitedQueue):
     def get_nowait(self) -> Any:
         item = super().get_nowait()  # asyncio.Queue.get ends here too
         if item is not None:
-            self.taken += 1
             self._pending.count -= 1
             self.backlog.removed()
         return item
