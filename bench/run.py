@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,19 +39,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.backing import postgres, redis
+from bench.backing import free_port, postgres, redis
 from bench.report import report
 
 ROOT = Path(__file__).resolve().parent.parent
 UNLIMITED = "1000000/minute"
 SECRET = "bench-secret-" + "b" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def pinned(core: int) -> list[str]:
@@ -104,7 +96,7 @@ def _wait_ready(port: int) -> None:
 
 
 def measure(kind: str) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as workdir, contextlib.ExitStack() as stack:
         backing: dict[str, str] = {}
         if kind == "ours-pg":
