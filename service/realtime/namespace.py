@@ -70,7 +70,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = _handshake_token(environ, auth)
         try:
-            claims = await self.services.users.authenticate(token)
+            claims, conversation_ids = await self.services.users.open_socket(token)
         except Unauthorized as exc:
             log.info("refused socket %s: %s", sid, exc.message)
             self.metrics.refused("handshake", exc.code)
@@ -89,7 +89,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Every await before the rooms: an event emitted to a room this socket is in
         # while the handler awaits would reach the client before its connect
         # acknowledgement.
-        conversations = set(await self.services.conversations.ids_for(user_id))
+        conversations = set(conversation_ids)
         await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
         for room in [rooms.user(user_id), rooms.session(claims.token_id)]:
             await self.enter_room(sid, room)

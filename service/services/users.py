@@ -57,12 +57,17 @@ class UserService:
         """The claims of a bearer token whose user exists; `Unauthorized` otherwise."""
         claims = self._tokens.verify(token)
         async with self._uow_factory() as uow:
-            standing = await uow.reads.token_standing(claims.user_id, claims.token_id)
-        if standing is TokenStanding.NO_USER:
-            raise Unauthorized("The token's user no longer exists.")
-        if standing is TokenStanding.REVOKED:
-            raise Unauthorized("The token was revoked by logging out.")
+            await require_standing(uow, claims)
         return claims
+
+    async def open_socket(self, token: object) -> tuple[TokenClaims, list[int]]:
+        """What a socket's handshake needs, read in one transaction: the token's claims
+        (`Unauthorized` as `authenticate`) and the ids of its user's conversations."""
+        claims = self._tokens.verify(token)
+        async with self._uow_factory() as uow:
+            await require_standing(uow, claims)
+            conversation_ids = await uow.reads.conversation_ids(claims.user_id)
+        return claims, conversation_ids
 
     async def get(self, user_id: int) -> User:
         """One user; `NotFound` when there is none."""
@@ -92,3 +97,16 @@ class UserService:
         """Raise when the database does not answer."""
         async with self._uow_factory() as uow:
             await uow.ping()
+
+
+async def require_standing(uow: UnitOfWork, claims: TokenClaims) -> None:
+    """`Unauthorized` unless the token's user exists and the token was not revoked.
+
+    Asked of the database on every request, not cached: a logout must hold at once on
+    every process, and limits keyed on the user must count only its valid tokens.
+    """
+    standing = await uow.reads.token_standing(claims.user_id, claims.token_id)
+    if standing is TokenStanding.NO_USER:
+        raise Unauthorized("The token's user no longer exists.")
+    if standing is TokenStanding.REVOKED:
+        raise Unauthorized("The token was revoked by logging out.")

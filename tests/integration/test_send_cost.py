@@ -1,4 +1,4 @@
-"""A send's storage work is constant: the group's size and anyone's backlog change nothing."""
+"""What a send and a handshake cost the database: constant work, few transactions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, event
 
-from tests.live import Account, create_group, insert_users, register
+from tests.live import Account, connected, create_group, insert_users, register
 
 
 @contextmanager
@@ -92,3 +92,31 @@ async def test_a_send_runs_the_same_statements_whatever_the_group_or_backlog(
             assert "participants.user_id = ?" in statement, statement
     unread = await http.get("/me/unread", headers=bob.headers)
     assert unread.json()["total_unread"] == 10_002 + 2
+
+
+async def test_a_handshake_reads_the_token_and_the_rooms_in_one_transaction(
+    http: httpx.AsyncClient, base_url: str
+) -> None:
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    await create_group(http, alice, bob)
+    trace: list[str] = []
+
+    def begin(_conn: Any) -> None:
+        trace.append("BEGIN")
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+        trace.append(text)
+
+    event.listen(Engine, "begin", begin)
+    event.listen(Engine, "before_cursor_execute", statement)
+    try:
+        async with connected(base_url, alice):
+            pass
+    finally:
+        event.remove(Engine, "before_cursor_execute", statement)
+        event.remove(Engine, "begin", begin)
+
+    token_check = next(i for i, s in enumerate(trace) if "revoked_tokens" in s)
+    rest = trace[token_check + 1 :]
+    same_transaction = rest[: rest.index("BEGIN")] if "BEGIN" in rest else rest
+    assert any("FROM participants" in s for s in same_transaction), trace
