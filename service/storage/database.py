@@ -19,12 +19,17 @@ from sqlalchemy.orm import sessionmaker
 from service.storage.inline import InlineSession
 
 
-def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine: PostgreSQL's sessions, and migrations on either database."""
+def create_engine(database_url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """An async engine: PostgreSQL's sessions, and migrations on either database.
+
+    `foreign_keys=False` is for SQLite migrations only: SQLite alters a table by
+    copying it and dropping the original, and with foreign keys enforced that drop
+    cascades into every table that refers to it.
+    """
     if not is_sqlite(database_url):
         return create_async_engine(database_url, pool_pre_ping=True)
     engine = create_async_engine(database_url, connect_args={"timeout": 30})
-    _configure_sqlite(engine.sync_engine)
+    _configure_sqlite(engine.sync_engine, foreign_keys)
     return engine
 
 
@@ -63,7 +68,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _configure_sqlite(sync_engine: Engine) -> None:
+def _configure_sqlite(sync_engine: Engine, foreign_keys: bool = True) -> None:
     @event.listens_for(sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver: its implicit BEGIN is
@@ -73,7 +78,7 @@ def _configure_sqlite(sync_engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -11,6 +11,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.storage.database import create_engine
+
 log = logging.getLogger(__name__)
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
@@ -23,9 +25,23 @@ _UNVERSIONED_REVISION = "0001"
 
 async def migrate(engine: AsyncEngine) -> None:
     """Apply every pending migration; safe when several processes start at once."""
-    async with engine.connect() as connection:
-        await connection.run_sync(_upgrade)
-        await connection.commit()
+    if engine.dialect.name != "sqlite":
+        async with engine.connect() as connection:
+            await connection.run_sync(_upgrade)
+            await connection.commit()
+        return
+    # SQLite's way to alter a table (https://sqlite.org/lang_altertable.html): with
+    # foreign keys off, rebuild, then check that every reference still holds.
+    unenforced = create_engine(engine.url.render_as_string(hide_password=False), foreign_keys=False)
+    try:
+        async with unenforced.connect() as connection:
+            await connection.run_sync(_upgrade)
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if broken:
+                raise RuntimeError(f"migrating left broken references: {broken[:5]}")
+            await connection.commit()
+    finally:
+        await unenforced.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -84,7 +84,7 @@ async def test_processes_starting_together_migrate_once(database_url: str) -> No
             await engine.dispose()
 
 
-async def _migrated_from(database_url: str, revision: str, *inserts: str) -> AsyncEngine:
+async def migrated_from(database_url: str, revision: str, *inserts: str) -> AsyncEngine:
     """An engine on a database built at `revision`, given `inserts`, then migrated to
     the newest revision. The caller disposes of it."""
     await wipe(database_url)
@@ -102,7 +102,7 @@ async def _migrated_from(database_url: str, revision: str, *inserts: str) -> Asy
     return engine
 
 
-async def _rows(engine: AsyncEngine, query: str) -> list[tuple[Any, ...]]:
+async def rows(engine: AsyncEngine, query: str) -> list[tuple[Any, ...]]:
     async with engine.connect() as connection:
         return [tuple(row) for row in (await connection.execute(text(query))).all()]
 
@@ -110,7 +110,7 @@ async def _rows(engine: AsyncEngine, query: str) -> list[tuple[Any, ...]]:
 async def test_groups_whose_creator_left_get_their_longest_standing_member_as_owner(
     database_url: str,
 ) -> None:
-    engine = await _migrated_from(
+    engine = await migrated_from(
         database_url,
         "0002",
         "INSERT INTO users (id, username, display_name, password_hash, created_at) "
@@ -125,7 +125,7 @@ async def test_groups_whose_creator_left_get_their_longest_standing_member_as_ow
         " (11, 3, '2026-01-02'), (11, 2, '2026-01-03')",
     )
     try:
-        owners = await _rows(engine, "SELECT id, owner_id FROM conversations ORDER BY id")
+        owners = await rows(engine, "SELECT id, owner_id FROM conversations ORDER BY id")
         assert owners == [(10, 1), (11, 3)]
     finally:
         await engine.dispose()
@@ -134,7 +134,7 @@ async def test_groups_whose_creator_left_get_their_longest_standing_member_as_ow
 async def test_existing_messages_get_sequence_numbers_and_watermarks_follow(
     database_url: str,
 ) -> None:
-    engine = await _migrated_from(
+    engine = await migrated_from(
         database_url,
         "0004",
         "INSERT INTO users (id, username, display_name, password_hash, created_at) "
@@ -154,9 +154,9 @@ async def test_existing_messages_get_sequence_numbers_and_watermarks_follow(
         " (11, 1, '2026-01-01', NULL), (11, 2, '2026-01-01', NULL)",
     )
     try:
-        seqs = await _rows(engine, "SELECT id, seq FROM messages ORDER BY id")
-        last = await _rows(engine, "SELECT id, last_seq FROM conversations ORDER BY id")
-        marks = await _rows(
+        seqs = await rows(engine, "SELECT id, seq FROM messages ORDER BY id")
+        last = await rows(engine, "SELECT id, last_seq FROM conversations ORDER BY id")
+        marks = await rows(
             engine,
             "SELECT conversation_id, user_id, last_read_seq, last_read_message_id"
             " FROM participants ORDER BY conversation_id, user_id",
