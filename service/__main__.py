@@ -41,7 +41,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 unless
+        # told otherwise; the app applies CHAT_FORWARDED_ALLOW_IPS itself.
+        proxy_headers=False,
         http=with_header_timeout(settings.header_timeout_seconds),
         ws=settings.ws_implementation,
         # Compressing each small JSON frame again for every recipient cost a sixth of

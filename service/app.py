@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import socketio
 from starlette.applications import Starlette
@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
@@ -157,4 +158,12 @@ def create_app(settings: Settings) -> ASGIApp:
         partial(_engineio_holds, sio),
         metrics,
     )
-    return OriginGate(socket_io, settings.cors_origins)
+    gated = OriginGate(socket_io, settings.cors_origins)
+    if not settings.forwarded_allow_ips:
+        return gated
+    # Outermost, so that the address every limit keys on is the one the proxy reports.
+    # uvicorn types ASGI more narrowly than Starlette; both speak the same protocol.
+    proxied: Any = ProxyHeadersMiddleware(
+        cast(Any, gated), trusted_hosts=list(settings.forwarded_allow_ips)
+    )
+    return cast(ASGIApp, proxied)

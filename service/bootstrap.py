@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from service.auth.addresses import AddressKeys
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
 from service.notifiers.base import (
@@ -23,7 +24,7 @@ from service.services.messages import MessageService
 from service.services.presence import PresenceService
 from service.services.sessions import SessionService
 from service.services.typing import TypingService
-from service.services.users import UserService
+from service.services.users import LOGIN_ATTEMPTS_PER_ACCOUNT, UserService
 from service.settings import Settings
 from service.storage.ports import UnitOfWork
 
@@ -43,7 +44,15 @@ def bootstrap(
     backpressure: Backpressure | None = None,
 ) -> Services:
     tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds, clock)
-    users = UserService(uow_factory, hasher or PasswordHasher(), tokens, clock)
+    limits = limits or rate_limiter(settings)
+    users = UserService(
+        uow_factory,
+        hasher or PasswordHasher(),
+        tokens,
+        clock,
+        limits,
+        AddressKeys(settings.jwt_secret),
+    )
     return Services(
         settings=settings,
         users=users,
@@ -60,7 +69,7 @@ def bootstrap(
         ),
         typing=TypingService(presence_notifier, settings.typing_ttl_seconds),
         sessions=SessionService(uow_factory, users, session_notifier, clock),
-        limits=limits or rate_limiter(settings),
+        limits=limits,
     )
 
 
@@ -72,6 +81,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
             "send": settings.rate_send,
             "socket_events": settings.rate_socket_events,
             "handshakes": settings.rate_handshakes,
+            LOGIN_ATTEMPTS_PER_ACCOUNT: settings.rate_login_per_account,
         },
         settings.redis_url,
     )

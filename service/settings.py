@@ -3,6 +3,7 @@ created, never at import time. A bad value is one line naming its variable."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Port = 8000
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # The proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are
+    # believed; the client address every per-address limit keys on is then the one they
+    # report. None by default: a header anyone can send names nobody.
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 65_536
     specs_dir: str = str(_REPO_SPECS)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -58,6 +63,9 @@ class Settings(BaseSettings):
     # Abuse bounds (limits' notation: "20/minute", "30 per 10 seconds"). Counted in
     # process memory, or in Redis with CHAT_REDIS_URL so every process counts alike.
     rate_auth: RateText = "20/minute"  # logins and registrations per client address
+    # Password attempts on one account from addresses it never logged in from, however
+    # many addresses they come from; its owner's known addresses are never held back.
+    rate_login_per_account: RateText = "10/hour"
     rate_send: RateText = "30 per 10 seconds"  # messages sent per user
     rate_socket_events: RateText = "100 per 10 seconds"  # client events per user
     rate_handshakes: RateText = "60/minute"  # new Socket.IO connections per client address
@@ -87,11 +95,18 @@ class Settings(BaseSettings):
     # Whether the Admin UI may only watch (no disconnecting sockets, no room changes).
     admin_ui_read_only: bool = True
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad one
         return value
 
     @model_validator(mode="after")

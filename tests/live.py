@@ -27,6 +27,7 @@ JWT_SECRET = "integration-test-secret-" + "s" * 32
 # the rate limit tests pass their own, tight, limits instead (`tight`).
 GENEROUS_LIMITS: dict[str, Any] = {
     "rate_auth": "10000/minute",
+    "rate_login_per_account": "10000/minute",
     "rate_send": "10000/minute",
     "rate_socket_events": "100000/minute",
     "rate_handshakes": "10000/minute",
@@ -63,7 +64,8 @@ async def serving(app: ASGIApp) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    # As `python -m service` runs it: forwarded headers are the app's to believe or not.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

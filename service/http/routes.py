@@ -73,9 +73,13 @@ async def get_spec_document(request: Request) -> Response:
     return Response(path.read_bytes(), media_type="application/yaml")
 
 
+def _address(request: Request) -> str:
+    # The peer, or what a trusted proxy reports (CHAT_FORWARDED_ALLOW_IPS).
+    return request.client.host if request.client else "unknown"
+
+
 async def _limit_by_address(request: Request, policy: str) -> None:
-    address = request.client.host if request.client else "unknown"
-    await _services(request).limits.hit(policy, address)
+    await _services(request).limits.hit(policy, _address(request))
 
 
 async def register(request: Request) -> Response:
@@ -88,7 +92,7 @@ async def register(request: Request) -> Response:
 async def login(request: Request) -> Response:
     await _limit_by_address(request, "auth")
     body = await _body(request, dto.LoginRequest)
-    result = await _services(request).users.login(body.username, body.password)
+    result = await _services(request).users.login(body.username, body.password, _address(request))
     return _json(
         dto.TokenResponse(
             access_token=result.token.token,

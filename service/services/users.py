@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.auth.addresses import AddressKeys
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import IssuedToken, TokenClaims, TokenCodec
 from service.domain.errors import NotFound, Unauthorized
 from service.domain.model import TokenStanding, User, UserPage
+from service.ratelimit import RateLimiter
 from service.services.clock import Clock
 from service.services.rules import clean_text
 from service.storage.ports import UnitOfWork
+
+# The rate policy that bounds password guesses per account from unknown addresses.
+LOGIN_ATTEMPTS_PER_ACCOUNT = "login_account"
+# Addresses remembered per user: a phone, a laptop, home and office, with room to spare.
+KNOWN_ADDRESSES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +34,15 @@ class UserService:
         hasher: PasswordHasher,
         tokens: TokenCodec,
         clock: Clock,
+        limits: RateLimiter,
+        address_keys: AddressKeys,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
+        self._limits = limits
+        self._address_keys = address_keys
 
     async def register(self, username: str, password: str, display_name: str) -> User:
         """Create an account; `Conflict` when the username is taken."""
@@ -42,16 +53,33 @@ class UserService:
             await uow.commit()
         return user
 
-    async def login(self, username: str, password: str) -> Login:
-        """A bearer token for valid credentials; `Unauthorized` otherwise."""
+    async def login(self, username: str, password: str, address: str) -> Login:
+        """A bearer token for valid credentials; `Unauthorized` otherwise.
+
+        Attempts on one account from addresses it never logged in from are bounded
+        (`RateLimited`), however many addresses they come from; its owner, at an
+        address they logged in from before, is never held back by them.
+        """
         if "\x00" in username:  # no account has one, and PostgreSQL rejects it in a query
             raise Unauthorized("Wrong username or password.")
+        address_key = self._address_keys(address)
         async with self._uow_factory() as uow:
             credentials = await uow.users.credentials(username)
+            known = credentials is not None and await uow.users.knows_address(
+                credentials.user.id, address_key
+            )
+        if not known:
+            # Counted before the password is checked: parallel guesses cannot all slip
+            # in before the first failure is counted.
+            await self._limits.hit(LOGIN_ATTEMPTS_PER_ACCOUNT, username)
         encoded = None if credentials is None else credentials.password_hash
         if not await self._hasher.verify(password, encoded) or credentials is None:
             raise Unauthorized("Wrong username or password.")
-        return Login(self._tokens.issue(credentials.user.id), credentials.user)
+        user = credentials.user
+        async with self._uow_factory() as uow:
+            await uow.users.remember_address(user.id, address_key, self._clock(), KNOWN_ADDRESSES)
+            await uow.commit()
+        return Login(self._tokens.issue(user.id), user)
 
     async def authenticate(self, token: object) -> TokenClaims:
         """The claims of a bearer token whose user exists; `Unauthorized` otherwise."""

@@ -123,3 +123,18 @@ class RevokedTokenRow(Base):
 
     token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class KnownAddressRow(Base):
+    """An address (as a keyed digest, never the address itself) a user logged in from.
+
+    A login from one of these is never held back by the account's guess bound.
+    """
+
+    __tablename__ = "known_addresses"
+
+    user_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime())

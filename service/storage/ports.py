@@ -40,6 +40,16 @@ class UserRepository(ABC):
     async def credentials(self, username: str) -> Credentials | None:
         """The user and their password hash, or None."""
 
+    @abstractmethod
+    async def knows_address(self, user_id: int, address_key: str) -> bool:
+        """Whether the user logged in from this address (see `remember_address`)."""
+
+    @abstractmethod
+    async def remember_address(
+        self, user_id: int, address_key: str, now: datetime, keep: int
+    ) -> None:
+        """Note a login from this address; only the user's `keep` latest are kept."""
+
 
 class ConversationRepository(ABC):
     @abstractmethod

@@ -63,6 +63,21 @@ _SET_READ_WATERMARK = text(
     "UPDATE participants SET last_read_message_id = :message_id, last_read_seq = :seq"
     " WHERE conversation_id = :conversation_id AND user_id = :user_id"
 )
+_KNOWS_ADDRESS = text(
+    "SELECT 1 FROM known_addresses WHERE user_id = :user_id AND address_key = :address_key"
+)
+# Both SQLite (3.24+) and PostgreSQL speak this upsert: two logins from one new address
+# at once cannot collide on the primary key.
+_REMEMBER_ADDRESS = text(
+    "INSERT INTO known_addresses (user_id, address_key, last_login_at)"
+    " VALUES (:user_id, :address_key, :now)"
+    " ON CONFLICT (user_id, address_key) DO UPDATE SET last_login_at = excluded.last_login_at"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_FORGET_OLD_ADDRESSES = text(
+    "DELETE FROM known_addresses WHERE user_id = :user_id AND address_key NOT IN"
+    " (SELECT address_key FROM known_addresses WHERE user_id = :user_id"
+    " ORDER BY last_login_at DESC, address_key LIMIT :keep)"
+)
 
 
 @asynccontextmanager
@@ -112,6 +127,19 @@ class SqlAlchemyUserRepository(UserRepository):
     async def credentials(self, username: str) -> Credentials | None:
         row = await self.session.scalar(select(UserRow).where(UserRow.username == username))
         return None if row is None else Credentials(user_of(row), row.password_hash)
+
+    async def knows_address(self, user_id: int, address_key: str) -> bool:
+        found = await self.session.execute(
+            _KNOWS_ADDRESS, {"user_id": user_id, "address_key": address_key}
+        )
+        return found.first() is not None
+
+    async def remember_address(
+        self, user_id: int, address_key: str, now: datetime, keep: int
+    ) -> None:
+        values = {"user_id": user_id, "address_key": address_key, "now": now, "keep": keep}
+        await self.session.execute(_REMEMBER_ADDRESS, values)
+        await self.session.execute(_FORGET_OLD_ADDRESSES, values)
 
 
 class SqlAlchemyConversationRepository(ConversationRepository):

@@ -96,21 +96,21 @@ async def test_register_login_and_duplicate_username(world: World) -> None:
     users = world.services.users
     alice = await users.register("alice", "correct horse", "Alice")
 
-    login = await users.login("alice", "correct horse")
+    login = await users.login("alice", "correct horse", "192.0.2.1")
 
     assert login.user == alice
     assert (await users.authenticate(login.token.token)).user_id == alice.id
     with pytest.raises(Conflict):
         await users.register("alice", "other password", "Other")
     with pytest.raises(Unauthorized):
-        await users.login("alice", "wrong horse")
+        await users.login("alice", "wrong horse", "192.0.2.1")
     with pytest.raises(Unauthorized):
-        await users.login("nobody", "correct horse")
+        await users.login("nobody", "correct horse", "192.0.2.1")
 
 
 async def test_a_token_whose_user_does_not_exist_is_refused(world: World) -> None:
     alice = await world.services.users.register("alice", "correct horse", "Alice")
-    token = (await world.services.users.login("alice", "correct horse")).token.token
+    token = (await world.services.users.login("alice", "correct horse", "192.0.2.1")).token.token
     world.sql("DELETE FROM users WHERE id = ?", alice.id)
 
     with pytest.raises(Unauthorized, match="no longer exists"):

@@ -14,7 +14,7 @@ from tests.unit.conftest import World
 async def _login(world: World, username: str) -> tuple[str, TokenClaims]:
     users = world.services.users
     await users.register(username, "correct horse", username.title())
-    token = (await users.login(username, "correct horse")).token.token
+    token = (await users.login(username, "correct horse", "192.0.2.1")).token.token
     return token, await users.authenticate(token)
 
 
