@@ -20,7 +20,18 @@ from service.redis_pool import redis_pool
 
 LEASE_SECONDS = 30
 
+# Sockets and claims of the user together, expired ones first forgotten.
+_CLAIM = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+local held = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+if held >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+"""
+
 _ADD = """
+redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local before = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
@@ -30,6 +41,7 @@ return 0
 """
 
 _REMOVE = """
+redis.call('ZREM', KEYS[3], ARGV[1])
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if removed == 1 and redis.call('ZCARD', KEYS[1]) == 0 then
@@ -57,6 +69,7 @@ class RedisPresenceStore(PresenceStore):
         self._prefix = prefix
         self._users = f"{prefix}:users"
         self._local: dict[str, int] = {}
+        self._claim: Any = self._redis.register_script(_CLAIM)
         self._add: Any = self._redis.register_script(_ADD)
         self._remove: Any = self._redis.register_script(_REMOVE)
         self._sweep: Any = self._redis.register_script(_SWEEP)
@@ -64,15 +77,24 @@ class RedisPresenceStore(PresenceStore):
     def _key(self, user_id: int) -> str:
         return f"{self._prefix}:sockets:{user_id}"
 
+    def _claims_key(self, user_id: int) -> str:
+        return f"{self._prefix}:claims:{user_id}"
+
+    async def claim(self, user_id: int, sid: str, cap: int) -> bool:
+        now = time.time()
+        keys = [self._key(user_id), self._claims_key(user_id)]
+        # A claim lasts one lease: a process that dies mid-handshake gives it back.
+        return bool(await self._claim(keys, [sid, now, now + self._lease, cap]))
+
     async def add(self, user_id: int, sid: str) -> bool:
         self._local[sid] = user_id
         now = time.time()
-        keys = [self._key(user_id), self._users]
+        keys = [self._key(user_id), self._users, self._claims_key(user_id)]
         return bool(await self._add(keys, [sid, now, now + self._lease, user_id]))
 
     async def remove(self, user_id: int, sid: str) -> bool:
         self._local.pop(sid, None)
-        keys = [self._key(user_id), self._users]
+        keys = [self._key(user_id), self._users, self._claims_key(user_id)]
         return bool(await self._remove(keys, [sid, time.time(), user_id]))
 
     async def sids(self, user_id: int) -> list[str]:

@@ -14,6 +14,12 @@ class PresenceStore(ABC):
     """
 
     @abstractmethod
+    async def claim(self, user_id: int, sid: str, cap: int) -> bool:
+        """Hold one of the user's `cap` places for a connecting socket, atomically across
+        processes; False when their sockets and claims already fill them. `add` turns
+        the claim into the socket, `remove` gives it back; an unused claim lapses."""
+
+    @abstractmethod
     async def add(self, user_id: int, sid: str) -> bool:
         """Record a connected socket; True when it is the user's first (they came online)."""
 
@@ -50,14 +56,34 @@ class InProcessPresenceStore(PresenceStore):
 
     def __init__(self) -> None:
         self._sockets: dict[int, set[str]] = {}
+        self._claims: dict[int, set[str]] = {}
+
+    async def claim(self, user_id: int, sid: str, cap: int) -> bool:
+        # No await between the count and the claim: atomic in one event loop.
+        claims = self._claims.setdefault(user_id, set())
+        if len(claims | self._sockets.get(user_id, set())) >= cap:
+            if not claims:
+                del self._claims[user_id]
+            return False
+        claims.add(sid)
+        return True
+
+    def _unclaim(self, user_id: int, sid: str) -> None:
+        claims = self._claims.get(user_id)
+        if claims is not None:
+            claims.discard(sid)
+            if not claims:
+                del self._claims[user_id]
 
     async def add(self, user_id: int, sid: str) -> bool:
+        self._unclaim(user_id, sid)
         sockets = self._sockets.setdefault(user_id, set())
         first = not sockets
         sockets.add(sid)
         return first
 
     async def remove(self, user_id: int, sid: str) -> bool:
+        self._unclaim(user_id, sid)
         sockets = self._sockets.get(user_id)
         if sockets is None or sid not in sockets:
             return False

@@ -25,6 +25,7 @@ from service.ratelimit import RateLimited, RateLimiter
 log = logging.getLogger(__name__)
 
 SOCKET_IO_PATH = "/socket.io/"
+SWEEP_EVERY = 1024
 
 
 class TooManyConnections(DomainError):
@@ -47,6 +48,7 @@ class HandshakeLimit:
         self.is_open = is_open  # whether Engine.IO still holds the session
         self.sessions: dict[str, set[str]] = {}  # client address -> session ids
         self.prune_at: dict[str, int] = {}  # client address -> size that prunes again
+        self.noted_since_sweep = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or not _opens_a_session(scope):
@@ -76,9 +78,28 @@ class HandshakeLimit:
                 sid = _session_id(message)
                 if sid is not None:
                     self.sessions.setdefault(address, set()).add(sid)
+                    self._note()
             await send(message)
 
         await self.app(scope, receive, noting_the_session)
+
+    def _note(self) -> None:
+        # Addresses that never come back would otherwise keep their closed sessions
+        # for ever: every SWEEP_EVERY new sessions, all closed ones are forgotten. The
+        # bookkeeping then holds at most the open sessions plus SWEEP_EVERY, for the
+        # cost of one check per session per sweep (amortised: a few per handshake).
+        self.noted_since_sweep += 1
+        if self.noted_since_sweep < SWEEP_EVERY:
+            return
+        self.noted_since_sweep = 0
+        for address in list(self.sessions):
+            held = {sid for sid in self.sessions[address] if self.is_open(sid)}
+            if held:
+                self.sessions[address] = held
+                self.prune_at[address] = 2 * len(held) + 16
+            else:
+                del self.sessions[address]
+                self.prune_at.pop(address, None)
 
     def _check_cap(self, address: str) -> None:
         held = self.sessions.get(address)

@@ -24,11 +24,14 @@ from service.domain.events import TypingState
 from service.dto import ack_error
 from service.metrics import Metrics
 from service.notifiers import rooms
+from service.ratelimit import RateLimited
 from service.realtime.packets import Refusal
 from service.services.container import Services
 from service.validation import input_errors, integral_floats_as_ints
 
 log = logging.getLogger(__name__)
+
+_NAMESPACE_CONNECTS = "chat.namespace_connects"
 
 Handler = Callable[[str, int, tuple[Any, ...]], Awaitable[dict[str, Any]]]
 
@@ -68,6 +71,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        await self._count_reconnect(environ)
         token = _handshake_token(environ, auth)
         try:
             claims, conversation_ids = await self.services.users.open_socket(token)
@@ -79,24 +83,51 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ) from exc
         user_id = claims.user_id
         cap = self.services.settings.max_sockets_per_user
-        if not await self.services.presence.has_room_for(user_id, cap):
+        # Claimed, not merely counted: parallel handshakes of one user, on any process,
+        # cannot all see room for one more.
+        if not await self.services.presence.claim(user_id, sid, cap):
             log.info("refused socket %s: user %s holds %s sockets", sid, user_id, cap)
             self.metrics.refused("handshake", "rate_limited")
             raise socketio.exceptions.ConnectionRefusedError(
                 f"At most {cap} connections per user.",
                 dto.ConnectErrorData(code=dto.ErrorCode.rate_limited).model_dump(),
             )
-        # Every await before the rooms: an event emitted to a room this socket is in
-        # while the handler awaits would reach the client before its connect
-        # acknowledgement.
-        conversations = set(conversation_ids)
-        await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
-        for room in [rooms.user(user_id), rooms.session(claims.token_id)]:
-            await self.enter_room(sid, room)
-        for conversation_id in conversations:
-            await self.enter_room(sid, rooms.members(conversation_id))
+        try:
+            # Every await before the rooms: an event emitted to a room this socket is
+            # in while the handler awaits would reach the client before its connect
+            # acknowledgement.
+            conversations = set(conversation_ids)
+            await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
+            for room in [rooms.user(user_id), rooms.session(claims.token_id)]:
+                await self.enter_room(sid, room)
+            for conversation_id in conversations:
+                await self.enter_room(sid, rooms.members(conversation_id))
+        except BaseException:
+            await self.services.presence.disconnected(user_id, sid)  # gives the claim back
+            raise
         self.services.sessions.opened(claims)
         self._arrivals[sid] = self._presence_work.start(self._arrived(user_id, sid, conversations))
+
+    async def _count_reconnect(self, environ: dict[str, Any]) -> None:
+        """Count a namespace connect after the first on one Engine.IO session as a new
+        handshake of its address: connecting and disconnecting the namespace over one
+        session must not escape the handshake limit (each one reads the database)."""
+        # Engine.IO keeps one environ per session: the count lives as long as it does.
+        connects = environ.get(_NAMESPACE_CONNECTS, 0) + 1
+        environ[_NAMESPACE_CONNECTS] = connects
+        if connects == 1:
+            return  # the session's own handshake was counted by HandshakeLimit
+        # Engine.IO's REMOTE_ADDR is a constant under ASGI: the scope has the peer (or
+        # what a trusted proxy reported, as HandshakeLimit counted it).
+        client = environ.get("asgi.scope", {}).get("client")
+        address = str(client[0]) if client else "unknown"
+        try:
+            await self.services.limits.hit("handshakes", address)
+        except RateLimited as exc:
+            self.metrics.refused("handshake", exc.code)
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, dto.ConnectErrorData(code=dto.ErrorCode.rate_limited).model_dump()
+            ) from exc
 
     async def on_disconnect(self, sid: str, *_reason: Any) -> None:
         # Engine.IO may close a socket from inside a broadcast (a send finds its ping

@@ -47,9 +47,11 @@ class PresenceService:
         if await self._store.remove(user_id, sid):
             self._pending[user_id] = False
 
-    async def has_room_for(self, user_id: int, cap: int) -> bool:
-        """Whether the user holds fewer than `cap` sockets, on every process together."""
-        return len(await self._store.sids(user_id)) < cap
+    async def claim(self, user_id: int, sid: str, cap: int) -> bool:
+        """Hold a place for a connecting socket if the user holds fewer than `cap`
+        sockets and claims on every process together; `connected` or `disconnected`
+        then settles it."""
+        return await self._store.claim(user_id, sid, cap)
 
     async def online_contacts(self, user_id: int) -> list[int]:
         async with self._uow_factory() as uow:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import socketio
 
 from tests.integration.conftest import check_against_openapi
 from tests.live import (
@@ -21,6 +23,7 @@ from tests.live import (
     tight,
 )
 from tests.processes import service_process
+from tests.raw_socket import raw_socket
 from tests.schemas import validate_ack
 
 
@@ -168,3 +171,47 @@ async def test_a_client_that_sends_headers_too_slowly_is_disconnected(
             writer.close()
         async with httpx.AsyncClient(base_url=base) as http:
             assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_parallel_connects_of_one_user_never_pass_the_socket_cap(database: Path) -> None:
+    async with server(database, max_sockets_per_user=4) as http:
+        alice = await register(http, "alice")
+        url = str(http.base_url).rstrip("/")
+        clients = [socketio.AsyncClient(reconnection=False) for _ in range(12)]
+
+        async def attempt(client: socketio.AsyncClient) -> bool:
+            try:
+                await client.connect(
+                    url, auth={"token": alice.token}, transports=["websocket"], wait_timeout=5
+                )
+            except socketio.exceptions.ConnectionError:
+                return False
+            return True
+
+        admitted = await asyncio.gather(*(attempt(c) for c in clients))
+        for client in clients:
+            await client.disconnect()
+        async with connected(url, alice) as after_closing:  # the places come back
+            await after_closing.barrier()
+
+    assert sum(admitted) == 4
+
+
+async def test_reconnecting_the_namespace_over_one_session_counts_as_handshakes(
+    database: Path,
+) -> None:
+    async with live_server(database, rate_handshakes=tight(3)) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            alice = await register(http, "alice")
+        async with raw_socket(base, alice.token) as raw:  # the session's handshake: 1 of 3
+            answers = []
+            for _ in range(4):
+                await raw.websocket.send("41")
+                await raw.websocket.send("40" + json.dumps({"token": alice.token}))
+                answer = str(await asyncio.wait_for(raw.websocket.recv(), 5))
+                answers.append(answer[:2])
+                if answer.startswith("44"):
+                    refused = json.loads(answer[2:])
+
+    assert answers == ["40", "40", "44", "44"]
+    assert refused["data"] == {"code": "rate_limited"}

@@ -65,3 +65,24 @@ async def test_a_storm_of_arrivals_and_departures_loses_none_of_them(redis_url: 
         assert await store.online(users) == set()
     finally:
         await store.close()
+
+
+async def test_parallel_claims_on_two_processes_never_pass_the_cap(redis_url: str) -> None:
+    a, b = RedisPresenceStore(redis_url), RedisPresenceStore(redis_url)
+    try:
+        await a.add(7, "already-open")
+        claims = await asyncio.gather(
+            *((a if i % 2 else b).claim(7, f"tab-{i}", 4) for i in range(20))
+        )
+        granted = [f"tab-{i}" for i, ok in enumerate(claims) if ok]
+        assert len(granted) == 3  # with the socket already open: 4
+        assert await b.claim(7, "one-more", 4) is False
+
+        # A claim becomes the socket (its place is not counted twice), or is given back.
+        assert await a.add(7, granted[0]) is False
+        assert await b.remove(7, granted[1]) is False
+        assert await a.claim(7, "after-a-refusal", 4) is True
+        assert await a.sids(7) == sorted(["already-open", granted[0]])
+    finally:
+        await a.close()
+        await b.close()

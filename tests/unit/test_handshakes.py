@@ -6,7 +6,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from service.metrics import Metrics
 from service.ratelimit import RateLimiter
-from service.realtime.handshakes import HandshakeLimit
+from service.realtime.handshakes import SWEEP_EVERY, HandshakeLimit
 
 
 class EngineIO:
@@ -89,3 +89,25 @@ async def test_the_cap_still_counts_only_open_sessions() -> None:
     closed.add("s1")
     await limit(SCOPE, _nothing, record)  # one closed: room for one more
     assert engine.opened == 4
+
+
+async def test_addresses_that_never_come_back_are_forgotten() -> None:
+    """Closed sessions were forgotten only when their address handshook again: one
+    handshake from each of many addresses grew the bookkeeping for ever."""
+    closed: set[str] = set()
+    engine = EngineIO()
+    limit = HandshakeLimit(
+        engine,
+        RateLimiter({"handshakes": "1000000/minute"}),
+        256,
+        lambda sid: sid not in closed,
+        Metrics(),
+    )
+    for n in range(5 * SWEEP_EVERY):
+        scope = {**SCOPE, "client": (f"10.{n // 65536}.{n // 256 % 256}.{n % 256}", 5000)}
+        await limit(scope, _nothing, _drop)
+        closed.add(f"s{engine.opened}")  # each visitor leaves and never returns
+
+    held = sum(len(sids) for sids in limit.sessions.values())
+    assert held <= SWEEP_EVERY
+    assert len(limit.sessions) <= SWEEP_EVERY
