@@ -10,7 +10,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service.app import create_app
-from service.http.header_timeout import with_header_timeout
+from service.http.read_deadlines import with_read_deadlines
 from service.settings import Settings, describe
 
 log = logging.getLogger("service")
@@ -44,7 +44,7 @@ def main() -> None:
         # uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 unless
         # told otherwise; the app applies CHAT_FORWARDED_ALLOW_IPS itself.
         proxy_headers=False,
-        http=with_header_timeout(settings.header_timeout_seconds),
+        http=with_read_deadlines(settings.header_timeout_seconds, settings.body_timeout_seconds),
         ws=settings.ws_implementation,
         # Compressing each small JSON frame again for every recipient cost a sixth of
         # the server's time in a 500-member group (py-spy); the frames are small.

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     ws_implementation: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
     # A client must send a request's headers within this many seconds (slowloris).
     header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # ... and the body within this many seconds after the headers (slow POST).
+    body_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # python-socketio's Socket.IO Admin UI instrumentation, on namespace /admin: off
     # unless both are set. Its own credentials, never a user's token.
     admin_ui_username: str | None = Field(default=None, min_length=1)

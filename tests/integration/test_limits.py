@@ -173,6 +173,30 @@ async def test_a_client_that_sends_headers_too_slowly_is_disconnected(
             assert (await http.get("/healthz")).status_code == 200
 
 
+async def test_a_client_that_sends_its_body_too_slowly_is_disconnected(
+    database: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{database}"
+    deadline = {"CHAT_BODY_TIMEOUT_SECONDS": "1"}
+    with service_process(url, tmp_path / "service.log", **deadline) as base:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"  # then one byte now and then, or none
+        )
+        await writer.drain()
+
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        async with httpx.AsyncClient(base_url=base) as http:
+            alice = await register(http, "alice")
+        # A WebSocket is no request body: it outlives the deadline.
+        async with connected(base, alice) as socket:
+            await asyncio.sleep(1.5)
+            await socket.barrier()
+
+
 async def test_parallel_connects_of_one_user_never_pass_the_socket_cap(database: Path) -> None:
     async with server(database, max_sockets_per_user=4) as http:
         alice = await register(http, "alice")
