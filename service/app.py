@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import logging
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any, cast
@@ -35,6 +37,7 @@ from service.notifiers.socketio import (
 )
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
+from service.ratelimit import RateLimited, RateLimiter
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
@@ -44,6 +47,8 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def _engineio_holds(sio: socketio.AsyncServer, sid: str) -> bool:
@@ -56,19 +61,33 @@ def _open_sockets(sio: socketio.AsyncServer) -> int:
     return sum(1 for socket in list(sio.eio.sockets.values()) if not socket.closed)
 
 
-def instrument_admin_ui(sio: socketio.AsyncServer, settings: Settings) -> None:
+def instrument_admin_ui(sio: socketio.AsyncServer, settings: Settings, limits: RateLimiter) -> None:
     """python-socketio's Socket.IO Admin UI instrumentation on namespace /admin, with its
-    own credentials. The UI's page (https://admin.socket.io, or a self-hosted copy)
-    connects from its own origin, which CHAT_CORS_ORIGINS must allow."""
+    own credentials, read-only. The UI's page (https://admin.socket.io, or a
+    self-hosted copy) connects from its own origin, which CHAT_CORS_ORIGINS must allow."""
+    assert settings.admin_ui_username is not None
     assert settings.admin_ui_password is not None
-    sio.instrument(
-        auth={
-            "username": settings.admin_ui_username,
-            "password": settings.admin_ui_password.get_secret_value(),
-        },
-        mode="production",
-        read_only=settings.admin_ui_read_only,
-    )
+    username = settings.admin_ui_username.encode()
+    password = settings.admin_ui_password.get_secret_value().encode()
+
+    async def signed_in(given: Any) -> bool:
+        # Every attempt counts, before the comparison: guesses cannot race the count.
+        try:
+            await limits.hit("admin_ui", "sign-in")
+        except RateLimited:
+            log.warning("refused an Admin UI sign-in: too many attempts")
+            return False
+        if not isinstance(given, dict):
+            return False
+        name, secret = given.get("username"), given.get("password")
+        if not isinstance(name, str) or not isinstance(secret, str):
+            return False
+        # Both compared, in constant time, whichever is wrong.
+        right_name = hmac.compare_digest(name.encode(), username)
+        right_secret = hmac.compare_digest(secret.encode(), password)
+        return right_name and right_secret
+
+    sio.instrument(auth=signed_in, mode="production", read_only=True)
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -111,7 +130,7 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     sio.register_namespace(ChatNamespace("/", services, metrics))
     if settings.admin_ui_username and settings.admin_ui_password:
-        instrument_admin_ui(sio, settings)
+        instrument_admin_ui(sio, settings, services.limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:

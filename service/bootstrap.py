@@ -82,6 +82,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
             "socket_events": settings.rate_socket_events,
             "handshakes": settings.rate_handshakes,
             LOGIN_ATTEMPTS_PER_ACCOUNT: settings.rate_login_per_account,
+            "admin_ui": settings.rate_admin_ui,
         },
         settings.redis_url,
     )

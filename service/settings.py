@@ -94,8 +94,13 @@ class Settings(BaseSettings):
     # unless both are set. Its own credentials, never a user's token.
     admin_ui_username: str | None = Field(default=None, min_length=1)
     admin_ui_password: SecretStr | None = Field(default=None, min_length=12, repr=False)
-    # Whether the Admin UI may only watch (no disconnecting sockets, no room changes).
-    admin_ui_read_only: bool = True
+    # The Admin UI only watches: python-socketio's production mode keeps no socket list
+    # for its emit/join/disconnect actions, so offering them would be a lie.
+    admin_ui_read_only: Literal[True] = True
+    # Admin UI sign-in attempts, all addresses together (the UI cannot see addresses).
+    rate_admin_ui: RateText = "10/minute"
+    # A bearer token Prometheus must present to read /metrics; /metrics is open without.
+    metrics_token: SecretStr | None = Field(default=None, min_length=16, repr=False)
 
     @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod

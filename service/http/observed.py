@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from starlette.requests import Request
@@ -9,7 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.auth.tokens import bearer_token
+from service.domain.errors import Unauthorized
 from service.metrics import CONTENT_TYPE, Metrics
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def metrics_in(scope: Scope) -> Metrics | None:
@@ -52,12 +57,21 @@ class RequestMetrics:
             # The router writes the chosen endpoint into this same scope.
             endpoint = scope.get("endpoint")
             operation = getattr(endpoint, "__name__", "unmatched")
-            self.metrics.http.labels(operation, scope["method"], str(status)).observe(
+            # Any other method is one label: a client naming a new method on each request
+            # must not grow a new series each time.
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            self.metrics.http.labels(operation, method, str(status)).observe(
                 time.perf_counter() - started
             )
 
 
 async def get_metrics(request: Request) -> Response:
+    expected = request.state.services.settings.metrics_token
+    if expected is not None:
+        given = bearer_token(request.headers.get("authorization", "")) or ""
+        # Compared in constant time: the scrape token is a password.
+        if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            raise Unauthorized("A scrape token is required.")
     return Response(metrics_of(request).exposition(), media_type=CONTENT_TYPE)
 
 

@@ -123,3 +123,62 @@ async def test_the_admin_ui_is_off_by_default(tmp_path: Path) -> None:
         pytest.raises(socketio.exceptions.ConnectionError),
     ):
         await _admin_ui(url, {"username": "ops", "password": "a long admin password"})
+
+
+async def test_admin_ui_sign_ins_are_bounded_the_right_one_too(tmp_path: Path) -> None:
+    credentials = {"username": "ops", "password": "a long admin password"}
+    with service_process(
+        f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}",
+        tmp_path / "service.log",
+        CHAT_ADMIN_UI_USERNAME=credentials["username"],
+        CHAT_ADMIN_UI_PASSWORD=credentials["password"],
+        CHAT_RATE_ADMIN_UI=tight(3),
+    ) as url:
+        for guess in ("guess-1", "guess-2", "guess-3"):
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await _admin_ui(url, {**credentials, "password": guess})
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await _admin_ui(url, credentials)
+
+
+# Methods uvicorn's parser accepts, each of which would otherwise be a series of its own.
+WEBDAV_METHODS = ("PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH")
+
+
+async def test_request_methods_outside_the_standard_ones_are_one_series(tmp_path: Path) -> None:
+    async with (
+        live_server(tmp_path / "chat.db") as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        for method in WEBDAV_METHODS:
+            odd = await http.request(method, "/healthz")
+            assert odd.status_code == 405
+        samples = await scrape(http)
+
+    methods = {
+        dict(labels)["method"]
+        for name, labels in samples
+        if name == "chat_http_request_duration_seconds_count"
+    }
+    other = {"operation": "get_health", "method": "OTHER", "status": "405"}
+    assert methods.isdisjoint(WEBDAV_METHODS), methods
+    assert value(samples, "chat_http_request_duration_seconds_count", **other) == len(
+        WEBDAV_METHODS
+    )
+
+
+async def test_metrics_behind_a_token_answer_only_its_bearer(tmp_path: Path) -> None:
+    token = "scrape-token-of-prometheus"
+    async with (
+        live_server(tmp_path / "chat.db", metrics_token=token) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        anonymous = await http.get("/metrics")
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+        scraped = await http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert wrong.status_code == 401
+    assert scraped.status_code == 200
+    assert "chat_connected_sockets" in scraped.text

@@ -79,9 +79,17 @@ def test_the_service_refuses_bad_settings_with_one_line_and_no_traceback() -> No
         {"CHAT_ADMIN_UI_USERNAME": "ops"},
         {"CHAT_ADMIN_UI_PASSWORD": "a long admin password"},
         {"CHAT_ADMIN_UI_USERNAME": "ops", "CHAT_ADMIN_UI_PASSWORD": "too short"},
+        # Its emit/join/disconnect do nothing in production mode: not offered.
+        {
+            "CHAT_ADMIN_UI_USERNAME": "ops",
+            "CHAT_ADMIN_UI_PASSWORD": "a long admin password",
+            "CHAT_ADMIN_UI_READ_ONLY": "false",
+        },
+        {"CHAT_METRICS_TOKEN": "short"},
+        {"CHAT_FORWARDED_ALLOW_IPS": "10.0.0.1,proxy.example"},
     ],
 )
-def test_the_admin_ui_takes_both_credentials_and_a_long_password(
+def test_operator_secrets_and_surfaces_are_checked_at_start_up(
     monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]
 ) -> None:
     for name, value in variables.items():
