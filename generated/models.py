@@ -126,11 +126,11 @@ class RegisterRequest(BaseModel):
         Field(
             max_length=64,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
+            pattern="^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u061c\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$",
         ),
     ]
     """
-    Name shown to other users.
+    Name shown to other users. One line: no control character (tab and line breaks included), no bidirectional formatting character (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), something visible; surrounding whitespace is trimmed. No word may mix scripts with look-alike letters (a Cyrillic U+0430 in "admin"), after Unicode's confusables data (UTS #39): 422 otherwise.
     """
 
 
@@ -276,11 +276,11 @@ class CreateConversationRequest(BaseModel):
         Field(
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
+            pattern="^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u061c\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$",
         ),
     ] = None
     """
-    Required for `group`, absent or null for `direct`. Not only ASCII whitespace, no NUL.
+    Required for `group`, absent or null for `direct`. One line: no control character, no bidirectional formatting character, something visible.
     """
     participant_ids: Annotated[list[ParticipantId], Field(max_length=256, min_length=1)]
     """
@@ -301,11 +301,11 @@ class UpdateConversationRequest(BaseModel):
         Field(
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
+            pattern="^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u061c\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff][^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$",
         ),
     ]
     """
-    The new title.
+    The new title. One line: no control character, no bidirectional formatting character, something visible.
     """
 
 
@@ -440,11 +440,11 @@ class SendMessageRequest(BaseModel):
         Field(
             max_length=4000,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\u0000\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff][^\\u0000]*$",
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u061c\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e]*$",
         ),
     ]
     """
-    Plain text, 1 to 4000 characters, not only ASCII whitespace, no NUL; surrounding ASCII whitespace is trimmed.
+    Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
     """
     client_message_id: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[A-Za-z0-9._:-]+$")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
+
+from confusable_homoglyphs import confusables
 
 from service.domain.errors import InputError, InvalidInput, NotFound
 
@@ -13,18 +16,62 @@ BLANKS = (
     + "".join(chr(c) for c in range(0x2000, 0x200E))
     + "\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
 )
+# Unicode's Bidi_Control characters: marks, embeddings, overrides and isolates. They
+# show nothing themselves, and reorder what follows them (CVE-2021-42574).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Embeddings and overrides turn text around for as long as they last; isolates and
+# marks are what right-to-left writers need in a message, and stay allowed there.
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+# The rest of the invisible formatting range (invisible operators, deprecated formats).
+_INVISIBLE = frozenset(chr(c) for c in range(0x2061, 0x2070)) | BIDI_CONTROLS
+_LINE_BREAKS = frozenset("\t\n\r")
 
 
-def clean_text(location: str, value: str) -> str:
-    """Trimmed text that is not blank and holds no NUL (PostgreSQL cannot store it)."""
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"  # C0, DEL and C1: terminal escapes among them
+
+
+def clean_text(location: str, value: str, *, multiline: bool = False) -> str:
+    """Trimmed text with something visible in it, no NUL (PostgreSQL cannot store it),
+    no control character (tab and line breaks only when `multiline`), and no bidi
+    override or embedding; single-line text (a title, a name) has no bidi control at
+    all. specs/schemas.yaml states the same rules as patterns."""
     if "\x00" in value:
         raise InvalidInput(
             "The text contains a NUL character.", (InputError(location, "must not contain NUL"),)
         )
+    for char in value:
+        if _is_control(char) and not (multiline and char in _LINE_BREAKS):
+            raise _refused(location, char, "a control character")
+        if char in BIDI_OVERRIDES or (not multiline and char in BIDI_CONTROLS):
+            raise _refused(location, char, "a bidirectional formatting character")
     cleaned = value.strip(BLANKS)
-    if not cleaned:
+    if not cleaned or all(char in BLANKS or char in _INVISIBLE for char in cleaned):
         raise InvalidInput("The text is blank.", (InputError(location, "must not be blank"),))
     return cleaned
+
+
+def display_name(location: str, value: str) -> str:
+    """A name shown to others: single-line clean text in which no word mixes scripts
+    with look-alike letters (a Cyrillic a, U+0430, in "admin"), after Unicode's confusables
+    data (UTS #39) as the confusable_homoglyphs library ships it."""
+    cleaned = clean_text(location, value)
+    for word in cleaned.split():
+        if confusables.is_dangerous(word):
+            raise InvalidInput(
+                "The name mixes scripts with look-alike letters.",
+                (InputError(location, f"{word!r} mixes scripts with look-alike letters"),),
+            )
+    return cleaned
+
+
+def _refused(location: str, char: str, kind: str) -> InvalidInput:
+    code = f"U+{ord(char):04X}"
+    return InvalidInput(
+        f"The text contains {kind} ({code}).", (InputError(location, f"must not contain {code}"),)
+    )
 
 
 def unique_ids(location: str, ids: Iterable[int]) -> list[int]:

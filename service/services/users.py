@@ -11,8 +11,8 @@ from service.auth.tokens import IssuedToken, TokenClaims, TokenCodec
 from service.domain.errors import NotFound, Unauthorized
 from service.domain.model import TokenStanding, User, UserPage
 from service.ratelimit import RateLimiter
+from service.services import rules
 from service.services.clock import Clock
-from service.services.rules import clean_text
 from service.storage.ports import UnitOfWork
 
 # The rate policy that bounds password guesses per account from unknown addresses.
@@ -46,7 +46,7 @@ class UserService:
 
     async def register(self, username: str, password: str, display_name: str) -> User:
         """Create an account; `Conflict` when the username is taken."""
-        display_name = clean_text("body.display_name", display_name)
+        display_name = rules.display_name("body.display_name", display_name)
         password_hash = await self._hasher.hash(password)
         async with self._uow_factory() as uow:
             user = await uow.users.add(username, display_name, password_hash, self._clock())

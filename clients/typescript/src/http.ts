@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Get a bearer token
-         * @description Exchanges a username and password for a JWT bearer token.
+         * @description Exchanges a username and password for a JWT bearer token. Attempts are bounded per client address, and per account from addresses that account never logged in from, however many addresses they come from (429): a password cannot be guessed by spreading the guesses, and its owner, at an address they logged in from before, is never held back by them.
          */
         post: operations["login"];
         delete?: never;
@@ -257,7 +257,7 @@ export interface paths {
         head?: never;
         /**
          * Rename a group
-         * @description Any participant may rename a group conversation (direct ones have no title: 409). Emits `conversation_updated` (the change) to `members:{id}`.
+         * @description Any participant may rename a group conversation (direct ones have no title: 409), as in Teams group chats and Slack channels: a group is its members' shared space, and every rename is told to all of them (`conversation_updated`, with the new title, to `members:{id}`). What only the owner may do is what takes something away from others: removing them, deleting the group.
          */
         patch: operations["update_conversation"];
         trace?: never;
@@ -279,7 +279,7 @@ export interface paths {
         put?: never;
         /**
          * Add participants to a group
-         * @description Adds users to a group conversation; users already in it are ignored. New participants receive `conversation_created`, the others `conversation_updated`. Direct conversations cannot grow (409). A user id that names no user is 422 (`body.user_ids`).
+         * @description Adds users to a group conversation; users already in it are ignored. Any participant may add others (as in Teams group chats and Slack channels; removing others is the owner's). New participants receive `conversation_created`, the others `conversation_updated`. Direct conversations cannot grow (409). A user id that names no user is 422 (`body.user_ids`).
          */
         post: operations["add_participants"];
         delete?: never;
@@ -456,7 +456,7 @@ export interface components {
             username: string;
             /** @description Between 8 and 128 characters. */
             password: string;
-            /** @description Name shown to other users. */
+            /** @description Name shown to other users. One line: no control character (tab and line breaks included), no bidirectional formatting character (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), something visible; surrounding whitespace is trimmed. No word may mix scripts with look-alike letters (a Cyrillic U+0430 in "admin"), after Unicode's confusables data (UTS #39): 422 otherwise. */
             display_name: string;
         };
         /**
@@ -742,7 +742,7 @@ export interface components {
          */
         CreateConversationRequest: {
             kind: components["schemas"]["ConversationKind"];
-            /** @description Required for `group`, absent or null for `direct`. Not only ASCII whitespace, no NUL. */
+            /** @description Required for `group`, absent or null for `direct`. One line: no control character, no bidirectional formatting character, something visible. */
             title?: string | null;
             /** @description The other participants' user ids. */
             participant_ids: number[];
@@ -755,7 +755,7 @@ export interface components {
          *     }
          */
         UpdateConversationRequest: {
-            /** @description The new title. */
+            /** @description The new title. One line: no control character, no bidirectional formatting character, something visible. */
             title: string;
         };
         /**
@@ -844,7 +844,7 @@ export interface components {
          *     }
          */
         SendMessageRequest: {
-            /** @description Plain text, 1 to 4000 characters, not only ASCII whitespace, no NUL; surrounding ASCII whitespace is trimmed. */
+            /** @description Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed. */
             body: string;
             /** @description Idempotency key chosen by the client (a UUID or ULID, say). */
             client_message_id?: string | null;

@@ -98,7 +98,7 @@ export interface RegisterRequest {
    */
   password: string;
   /**
-   * Name shown to other users.
+   * Name shown to other users. One line: no control character (tab and line breaks included), no bidirectional formatting character (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), something visible; surrounding whitespace is trimmed. No word may mix scripts with look-alike letters (a Cyrillic U+0430 in "admin"), after Unicode's confusables data (UTS #39): 422 otherwise.
    */
   display_name: string;
 }
@@ -190,7 +190,7 @@ export interface UserPage {
 export interface CreateConversationRequest {
   kind: ConversationKind;
   /**
-   * Required for `group`, absent or null for `direct`. Not only ASCII whitespace, no NUL.
+   * Required for `group`, absent or null for `direct`. One line: no control character, no bidirectional formatting character, something visible.
    */
   title?: string | null;
   /**
@@ -206,7 +206,7 @@ export interface CreateConversationRequest {
  */
 export interface UpdateConversationRequest {
   /**
-   * The new title.
+   * The new title. One line: no control character, no bidirectional formatting character, something visible.
    */
   title: string;
 }
@@ -312,7 +312,7 @@ export interface ConversationPage {
  */
 export interface SendMessageRequest {
   /**
-   * Plain text, 1 to 4000 characters, not only ASCII whitespace, no NUL; surrounding ASCII whitespace is trimmed.
+   * Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
    */
   body: string;
   /**
