@@ -11,8 +11,9 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel, ValidationError
 
 from generated import models
+from service.domain.errors import InvalidInput
 from service.http.routes import routes
-from service.services.rules import BLANKS
+from service.services.rules import clean_text
 from tests.schemas import SPECS, load, validate_event, validator
 
 SCHEMA_REF_PREFIX = "./schemas.yaml#/$defs/"
@@ -163,17 +164,27 @@ def test_the_event_checker_used_by_integration_tests_rejects_off_contract_events
         ("UpdateConversationRequest", "title"),
     ],
 )
-def test_not_blank_patterns_and_the_service_agree_on_every_character(
-    schema: str, field: str
-) -> None:
+def test_text_patterns_and_the_service_agree_on_every_character(schema: str, field: str) -> None:
     pattern = re.compile(DEFS[schema]["properties"][field]["pattern"])
     model: type[BaseModel] = getattr(models, schema)
     example = DEFS[schema]["examples"][0]
-    for code in range(1, 0x10000):  # every blank and zero-width character is in the BMP
+    multiline = field == "body"
+
+    def service_accepts(text: str) -> bool:
+        try:
+            clean_text(f"body.{field}", text, multiline=multiline)
+        except InvalidInput:
+            return False
+        return True
+
+    # Every blank, invisible, control and bidi character is in the BMP.
+    for code in range(0, 0x10000):
         character = chr(code)
-        shows_something = character not in BLANKS
-        assert bool(pattern.search(character)) is shows_something, hex(code)
-        if code in {0x20, 0x85, 0x3000, 0x200B, 0xFEFF, 0x41, 0x4E00}:
+        shows_something = service_accepts(character)
+        assert bool(pattern.fullmatch(character)) is shows_something, hex(code)
+        # ... and beside a visible letter, where only the refused ones still fail.
+        assert bool(pattern.fullmatch("a" + character)) is service_accepts("a" + character)
+        if code in {0x20, 0x85, 0x3000, 0x200B, 0xFEFF, 0x41, 0x4E00, 0x1B, 0x202E}:
             # The generated model (Rust regex) reads the pattern the same way.
             try:
                 model.model_validate({**example, field: character})
