@@ -25,6 +25,7 @@ from service.http.inputs import (
 )
 from service.http.observed import metrics_of
 from service.http.problems import problem
+from service.ratelimit import RateLimited
 from service.services.container import Services
 from service.services.conversations import encode_cursor
 
@@ -225,8 +226,20 @@ async def list_messages(request: Request) -> Response:
 
 async def send_message(request: Request) -> Response:
     caller = await _caller(request)
-    await _services(request).limits.hit("send", caller)
     conversation_id = path_id(request, "conversation_id")
+    try:
+        await _services(request).limits.hit("send", caller)
+    except RateLimited:
+        # A retry of a send that was stored stores nothing: it is answered, not limited,
+        # or a client that lost an answer could never learn it had got through.
+        retried = await _body(request, dto.SendMessageRequest)
+        if retried.client_message_id is not None:
+            first = await _services(request).messages.sent_before(
+                caller, conversation_id, retried.body, retried.client_message_id
+            )
+            if first is not None:
+                return _json(to_dto.message(first), 200)
+        raise
     body = await _body(request, dto.SendMessageRequest)
     with metrics_of(request).send.time():
         sent = await _services(request).messages.send(

@@ -70,6 +70,19 @@ class MessageService:
                 raise
             return SentMessage(_same_body(first, body), created=False)
 
+    async def sent_before(
+        self, sender_id: int, conversation_id: int, body: str, client_message_id: str
+    ) -> Message | None:
+        """The message an earlier send with this key stored, if it has this body and the
+        sender still participates: what a retry is answered with."""
+        async with self._uow_factory() as uow:
+            if not await uow.conversations.is_participant(conversation_id, sender_id):
+                return None
+            first = await uow.messages.find_by_client_id(
+                conversation_id, sender_id, client_message_id
+            )
+        return first if first is not None and first.body == body else None
+
     async def _store(
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
     ) -> SentMessage:

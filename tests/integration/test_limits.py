@@ -100,6 +100,30 @@ async def test_socket_events_are_limited_per_user(database: Path) -> None:
     assert bobs["ok"] is True
 
 
+async def test_a_retry_of_a_stored_send_is_answered_not_limited(database: Path) -> None:
+    async with server(database, rate_send=tight(2)) as http:
+        alice, bob = await register(http, "alice"), await register(http, "bob")
+        cid = await create_group(http, alice, bob)
+        url = f"/conversations/{cid}/messages"
+
+        def send(key: str, body: str = "hi") -> dict[str, str]:
+            return {"body": body, "client_message_id": key}
+
+        first = await http.post(url, headers=alice.headers, json=send("k1"))
+        second = await http.post(url, headers=alice.headers, json=send("k2"))
+        retries = [await http.post(url, headers=alice.headers, json=send("k1")) for _ in "abc"]
+        new = await http.post(url, headers=alice.headers, json=send("k3"))
+        other_body = await http.post(url, headers=alice.headers, json=send("k1", "changed"))
+        history = await http.get(url, headers=bob.headers)
+
+    assert [first.status_code, second.status_code] == [201, 201]
+    assert [r.status_code for r in retries] == [200, 200, 200]
+    assert {r.json()["id"] for r in retries} == {first.json()["id"]}
+    _assert_rate_limited(new, "send", 2, TIGHT_WINDOW_SECONDS)
+    assert other_body.status_code == 429  # not the same send: limited like any other
+    assert len(history.json()["items"]) == 2
+
+
 async def test_a_user_holds_at_most_the_configured_number_of_sockets(database: Path) -> None:
     async with server(database, max_sockets_per_user=2) as http:
         alice = await register(http, "alice")
