@@ -43,6 +43,7 @@ from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
 from service.realtime.outbound import Backlog, count_queues
 from service.realtime.packets import ContractPacket
+from service.realtime.polling import end_polls_on_close
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
@@ -111,6 +112,7 @@ def create_app(settings: Settings) -> ASGIApp:
     metrics = Metrics()
     backlog = Backlog(settings.max_backlog_packets, settings.backlog_wait_seconds, metrics)
     count_queues(sio.eio, backlog)
+    end_polls_on_close(sio.eio)
     metrics.count_sockets(partial(_open_sockets, sio))
     metrics.count_queued(lambda: backlog.queued)
     manager.disconnecting_events = frozenset({SESSION_ENDED})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
+import socketio
 from engineio.payload import Payload
 
 from tests.live import create_group, register
@@ -52,3 +54,20 @@ async def test_a_burst_arrives_in_polling_responses_the_python_client_accepts(
                     bodies.append(payload["body"])
 
     assert bodies == [f"m{n}" for n in range(40)]
+
+
+async def test_a_polling_client_that_disconnects_is_let_go_at_once(
+    http: httpx.AsyncClient, base_url: str
+) -> None:
+    """Its pending poll used to be held until the ping interval and timeout ran out
+    (about 30 s): the client's disconnect() waited as long."""
+    alice = await register(http, "alice")
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(
+        base_url, auth={"token": alice.token}, transports=["polling"], wait_timeout=5
+    )
+    await client.emit("typing", {"conversation_id": 1, "state": "stop"})  # a poll is pending
+
+    await asyncio.wait_for(client.disconnect(), 10)
+
+    assert not client.connected
