@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect, Request
 
@@ -65,6 +66,23 @@ def _strict_json(raw: bytes) -> bytes:
     not strict JSON (Python's parser also refuses NaN and Infinity here, which pydantic's
     would accept), a 422 when it nests deeper than MAX_DEPTH.
     """
+    document, rewritten = _parse(raw)
+    return json.dumps(document).encode() if rewritten else raw
+
+
+def json_document(raw: bytes) -> Any:
+    """`raw` parsed as the service's endpoints parse a body, for what checks a body
+    against the spec without a model (the mock): the same 400 and 422 problems, and
+    also the 400 of what pydantic's parser refuses (lone surrogates in escapes)."""
+    document, _rewritten = _parse(raw)
+    try:
+        pydantic_core.from_json(raw)
+    except ValueError as exc:
+        raise HttpProblem("bad_request", "The request body is not valid JSON.") from exc
+    return document
+
+
+def _parse(raw: bytes) -> tuple[Any, bool]:
     rewritten = False
 
     def parse_float(text: str) -> float | int:
@@ -84,7 +102,7 @@ def _strict_json(raw: bytes) -> bytes:
         raise HttpProblem("bad_request", "The request body is not valid JSON.") from exc
     if nests_deeper_than(raw, document):
         raise _invalid("body", _TOO_DEEP)
-    return json.dumps(document).encode() if rewritten else raw
+    return document, rewritten
 
 
 def _invalid(location: str, message: str) -> HttpProblem:

@@ -15,7 +15,8 @@ import socketio
 
 from tests.contract.test_python_client import WALKTHROUGH_STEPS, run_walkthrough
 from tests.contract.test_typescript_client import ROOT, _tsc
-from tests.live import serving
+from tests.live import live_server, serving
+from tests.raw_socket import raw_socket
 from tests.schemas import load, validate_ack, validate_event, validate_response
 from tools.mock.app import create_mock_app
 from tools.specs import operations
@@ -128,3 +129,55 @@ async def test_the_typescript_walkthrough_runs_against_the_mock(tmp_path: Path) 
         steps = await run_walkthrough([node, str(example / "dist" / "walkthrough.js"), url])
 
     assert [step["step"] for step in steps] == WALKTHROUGH_STEPS
+
+
+HOSTILE_BODIES = [
+    b"[" * 30_000 + b"]" * 30_000,  # deeper than any parser's stack, within the size bound
+    b'{"username": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+    b'{"username": "\\ud800", "password": "12345678", "display_name": "A"}',
+    b'{"username": "\\udc00x", "password": "12345678", "display_name": "A"}',
+    b'{"username": "alice", "password": NaN, "display_name": "A"}',
+    b'{"username": "al',
+]
+
+
+async def test_hostile_bodies_are_refused_by_the_mock_exactly_as_by_the_service(
+    tmp_path: Path,
+) -> None:
+    answers: list[list[tuple[int, str]]] = []
+    async with (
+        live_server(tmp_path / "chat.db") as service,
+        serving(create_mock_app()) as mock,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        for base in (service, mock):
+            seen = []
+            for raw in HOSTILE_BODIES:
+                response = await http.post(
+                    f"{base}/auth/register",
+                    content=raw,
+                    headers={"content-type": "application/json"},
+                )
+                validate_response(
+                    "POST",
+                    "/auth/register",
+                    response.status_code,
+                    response.headers["content-type"],
+                    response.content,
+                )
+                seen.append((response.status_code, response.json()["code"]))
+            answers.append(seen)
+
+    service_answers, mock_answers = answers
+    assert mock_answers == service_answers
+    assert {status for status, _ in service_answers} <= {400, 422}
+
+
+async def test_a_hostile_socket_frame_gets_the_services_refusal_from_the_mock() -> None:
+    async with serving(create_mock_app()) as url, raw_socket(url, "any-token") as raw:
+        # Deeper than Python's parser goes: the old mock's decoder raised, and reset.
+        await raw.send("20" + '["typing", ' + "[" * 50_000 + "]" * 50_000 + "]")
+        refused = await raw.ack(0)
+
+    assert validate_ack("typing", refused) == "ackError"
+    assert refused["error"]["code"] == "validation_error"

@@ -30,7 +30,9 @@ from starlette.types import ASGIApp
 from service.auth.tokens import bearer_token
 from service.domain.errors import DomainError, InputError, InvalidInput
 from service.dto import ack_error, field_errors
-from service.http.problems import on_http_exception, problem
+from service.http.inputs import json_document
+from service.http.problems import HttpProblem, on_http_exception, problem
+from service.realtime.packets import ContractPacket, Refusal
 from tools.mock.contract import ClientEvent, Contract, Operation
 from tools.specs import SPECS
 
@@ -63,7 +65,10 @@ def _coerce(schema: dict[str, Any], raw: str) -> Any:
 class MockApp:
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*")
+        # The service's packet decoder: hostile frames are refused as the service does.
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", cors_allowed_origins="*", serializer=ContractPacket
+        )
         self.sio.on("connect", self.on_connect)
         self.sio.on("*", self.on_event)
 
@@ -121,9 +126,10 @@ class MockApp:
             return problem(request, "not_found", "No such resource.")
         if operation.body is not None:
             try:
-                body = json.loads(await request.body())
-            except ValueError:
-                return problem(request, "bad_request", "The body is not JSON.")
+                # Parsed as the service parses it: the same refusals for the same bytes.
+                body = json_document(await request.body())
+            except HttpProblem as refused:
+                return problem(request, refused.code, refused.detail, refused.errors)
             errors += self.contract.errors(operation.body, body, "body")
         if errors:
             detail = "The request does not match the spec."
@@ -138,7 +144,10 @@ class MockApp:
             refusal = self.contract.server_events["connect_error"]
             raise socketio.exceptions.ConnectionRefusedError(refusal["message"], refusal["data"])
 
-    async def on_event(self, event: str, sid: str, *args: Any) -> Any:
+    async def on_event(self, event: str | Refusal, sid: str, *args: Any) -> Any:
+        if isinstance(event, Refusal):
+            refused = InvalidInput(event.message, (InputError(event.location, event.message),))
+            return _acknowledge(refused)
         client_event = self.contract.client_events.get(event)
         if client_event is None:
             return _acknowledge(DomainError(f"Unknown event {event[:64]!r}."))
