@@ -50,7 +50,7 @@ CODEGEN := $(PY) -m datamodel_code_generator \
 	--use-annotated --use-standard-collections --use-union-operator \
 	--use-double-quotes --formatters builtin \
 	--use-schema-description --use-field-description \
-	--collapse-root-models --skip-root-model
+	--collapse-root-models --skip-root-model --use-type-alias
 
 TS_CLIENT := clients/typescript
 PY_CLIENT := clients/python/conversations_client

@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 
 class ErrorCode(StrEnum):
@@ -258,8 +259,7 @@ class ConversationKind(StrEnum):
     group = "group"
 
 
-class ParticipantId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+ParticipantId = TypeAliasType("ParticipantId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class CreateConversationRequest(BaseModel):
@@ -309,8 +309,7 @@ class UpdateConversationRequest(BaseModel):
     """
 
 
-class UserId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+UserId = TypeAliasType("UserId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class AddParticipantsRequest(BaseModel):
@@ -606,8 +605,9 @@ class ConversationActivityEvent(BaseModel):
     last_message: MessageSummary
 
 
-class ParticipantsRemovedItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+ParticipantsRemovedItem = TypeAliasType(
+    "ParticipantsRemovedItem", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
 class ConversationUpdatedEvent(BaseModel):
@@ -671,8 +671,7 @@ class ConversationDeletedEvent(BaseModel):
     """
 
 
-class MessageId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+MessageId = TypeAliasType("MessageId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class MessageReadEvent(BaseModel):
@@ -837,12 +836,10 @@ class TypingEvent(BaseModel):
     state: TypingState
 
 
-class OnlineItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OnlineItem = TypeAliasType("OnlineItem", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
-class OfflineItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OfflineItem = TypeAliasType("OfflineItem", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class PresenceChangedEvent(BaseModel):
@@ -863,8 +860,7 @@ class PresenceChangedEvent(BaseModel):
     """
 
 
-class OnlineUserId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OnlineUserId = TypeAliasType("OnlineUserId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class PresenceList(BaseModel):

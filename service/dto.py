@@ -87,7 +87,7 @@ def conversation_change(event: ConversationUpdated) -> dto.ConversationUpdatedEv
         owner_id=event.owner_id,
         updated_at=event.updated_at,
         participants_added=[user_summary(p) for p in event.added],
-        participants_removed=[dto.ParticipantsRemovedItem(i) for i in event.removed],
+        participants_removed=list(event.removed),
     )
 
 
@@ -95,7 +95,7 @@ def message_read(event: MessagesRead) -> dto.MessageReadEvent:
     return dto.MessageReadEvent(
         conversation_id=event.conversation_id,
         reader=user_summary(event.reader),
-        message_ids=[dto.MessageId(i) for i in event.message_ids],
+        message_ids=list(event.message_ids),
         last_read_message_id=event.last_read_message_id,
     )
 

@@ -115,7 +115,7 @@ async def get_me(request: Request) -> Response:
 
 async def get_presence(request: Request) -> Response:
     online = await _services(request).presence.online_contacts(await _caller(request))
-    return _json(dto.PresenceList(online_user_ids=[dto.OnlineUserId(uid) for uid in online]))
+    return _json(dto.PresenceList(online_user_ids=list(online)))
 
 
 async def get_unread_summary(request: Request) -> Response:
@@ -168,7 +168,7 @@ async def create_conversation(request: Request) -> Response:
         caller,
         ConversationKind(body.kind.value),
         body.title,
-        [p.root for p in body.participant_ids],
+        list(body.participant_ids),
     )
     return _json(to_dto.conversation_view(result.view), 201 if result.created else 200)
 
@@ -198,7 +198,7 @@ async def add_participants(request: Request) -> Response:
     conversation_id = path_id(request, "conversation_id")
     body = await _body(request, dto.AddParticipantsRequest)
     view = await _services(request).conversations.add_participants(
-        caller, conversation_id, [u.root for u in body.user_ids]
+        caller, conversation_id, list(body.user_ids)
     )
     return _json(to_dto.conversation_view(view))
 

@@ -178,8 +178,8 @@ class SocketIOPresenceNotifier(PresenceNotifier):
 
     async def presence_changed(self, event: PresenceChanged) -> None:
         payload = generated.PresenceChangedEvent(
-            online=[generated.OnlineItem(u) for u in event.online],
-            offline=[generated.OfflineItem(u) for u in event.offline],
+            online=list(event.online),
+            offline=list(event.offline),
         )
         # One emit to every room: a socket in several of them gets it once.
         targets = [rooms.members(cid) for cid in event.conversation_ids]

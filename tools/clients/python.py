@@ -128,7 +128,7 @@ def _module(header: str, body: list[str]) -> str:
 
 def _validated(model: str, fields: tuple[Field, ...]) -> str:
     # Validated from a mapping: pydantic turns the plain ints into the model's item
-    # types (RootModel ids) that a keyword call would make mypy refuse.
+    # types (constrained aliases) that a keyword call would make mypy refuse.
     items = ", ".join(f'"{f.name}": {f.name}' for f in fields)
     return f"models.{model}.model_validate({{{items}}})"
 

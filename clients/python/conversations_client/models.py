@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 
 class ErrorCode(StrEnum):
@@ -262,8 +263,9 @@ class ConversationKind(StrEnum):
     group = "group"
 
 
-class ParticipantId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+ParticipantId = TypeAliasType(
+    "ParticipantId", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
 class CreateConversationRequest(BaseModel):
@@ -313,8 +315,7 @@ class UpdateConversationRequest(BaseModel):
     """
 
 
-class UserId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+UserId = TypeAliasType("UserId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class AddParticipantsRequest(BaseModel):
@@ -610,8 +611,9 @@ class ConversationActivityEvent(BaseModel):
     last_message: MessageSummary
 
 
-class ParticipantsRemovedItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+ParticipantsRemovedItem = TypeAliasType(
+    "ParticipantsRemovedItem", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
 class ConversationUpdatedEvent(BaseModel):
@@ -675,8 +677,7 @@ class ConversationDeletedEvent(BaseModel):
     """
 
 
-class MessageId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+MessageId = TypeAliasType("MessageId", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class MessageReadEvent(BaseModel):
@@ -841,12 +842,14 @@ class TypingEvent(BaseModel):
     state: TypingState
 
 
-class OnlineItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OnlineItem = TypeAliasType(
+    "OnlineItem", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
-class OfflineItem(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OfflineItem = TypeAliasType(
+    "OfflineItem", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
 class PresenceChangedEvent(BaseModel):
@@ -867,8 +870,9 @@ class PresenceChangedEvent(BaseModel):
     """
 
 
-class OnlineUserId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991)]
+OnlineUserId = TypeAliasType(
+    "OnlineUserId", Annotated[int, Field(ge=1, le=9007199254740991)]
+)
 
 
 class PresenceList(BaseModel):
