@@ -15,8 +15,31 @@ SHARED = "./schemas.yaml#/$defs/"
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
+class DuplicateKey(ValueError):
+    """A mapping of a contract document names one key twice."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML lets the last
+    one win without a word, so an edit could be silently undone by an older copy."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise DuplicateKey(
+                    f"{mark.name}:{mark.line + 1}: key {key!r} is given twice in one mapping"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load(path: Path) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.load(  # a SafeLoader: no arbitrary objects
+        path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader
+    )
     return document
 
 

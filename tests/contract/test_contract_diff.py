@@ -16,6 +16,7 @@ import yaml
 
 from tools.contract_diff.gate import ROOT, Verdict, assess, changelog_entry
 from tools.contract_diff.releases import git_show, releases, specs_at
+from tools.specs import DuplicateKey
 
 CHANGELOG = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
 # The deliberate edits start from the last release, whichever it is.
@@ -185,3 +186,102 @@ def test_an_additive_edit_needs_a_bump_and_an_entry_but_no_breaking_mark(tmp_pat
     assert not unversioned.passed
     assert acknowledged.passed, (acknowledged.problems, acknowledged.breaking)
     assert acknowledged.breaking == []
+
+
+def _text_edited(tmp_path: Path, version: str, *edits: tuple[str, str, str]) -> Path:
+    """specs/ with text edits (document, old, new) made as a reviewer makes them, and
+    the version set in both specs."""
+    head = tmp_path / "head"
+    shutil.copytree(ROOT / "specs", head)
+    for name, old, new in (
+        *edits,
+        ("openapi.yaml", f"  version: {CURRENT}", f"  version: {version}"),
+        ("asyncapi.yaml", f"  version: {CURRENT}", f"  version: {version}"),
+    ):
+        text = (head / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (head / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    return head
+
+
+def _judged(tmp_path: Path, head: Path, version: str, entry: str) -> Verdict:
+    return assess(
+        specs_at(releases()[-1].commit, tmp_path / "base"), head, _with_entry(version, entry)
+    )
+
+
+BEARER = "    bearerAuth:\n      type: http\n      scheme: bearer\n      bearerFormat: JWT\n"
+API_KEY = "    bearerAuth:\n      type: apiKey\n      in: header\n      name: X-Token\n"
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (("openapi.yaml", BEARER, API_KEY), "openapi.yaml securitySchemes bearerAuth"),
+        (
+            (
+                "openapi.yaml",
+                "        minimum: 1\n        maximum: 200\n",
+                "        minimum: 1\n        maximum: 50\n",
+            ),
+            "GET /users query parameter limit",
+        ),
+        (
+            (
+                "openapi.yaml",
+                "            minimum: 0\n            maximum: 9007199254740991\n",
+                "            minimum: 10\n            maximum: 9007199254740991\n",
+            ),
+            "GET /users query parameter after",
+        ),
+        (
+            ("openapi.yaml", "            maxLength: 128\n", "            maxLength: 16\n"),
+            "GET /conversations query parameter cursor",
+        ),
+    ],
+)
+def test_a_changed_scheme_or_a_narrowed_parameter_is_breaking(
+    tmp_path: Path, edit: tuple[str, str, str], where: str
+) -> None:
+    head = _text_edited(tmp_path, NEXT_PATCH, edit)
+
+    plain = _judged(tmp_path, head, NEXT_PATCH, "- Changed: a parameter.")
+
+    assert not plain.passed
+    assert any(f.breaking and f.where.startswith(where) for f in plain.findings), [
+        (f.where, f.message) for f in plain.findings
+    ]
+
+
+def test_a_wording_only_edit_needs_no_breaking_mark_when_the_entry_says_so(
+    tmp_path: Path,
+) -> None:
+    typo = (
+        "openapi.yaml",
+        "Exchanges a username and password",
+        "Exchanges a user name and password",
+    )
+    head = _text_edited(tmp_path, NEXT_PATCH, typo)
+
+    unmarked = _judged(tmp_path, head, NEXT_PATCH, "- Changed: a typo in login's description.")
+    marked = _judged(
+        tmp_path, head, NEXT_PATCH, "- Wording only: `POST /auth/login` (a typo fixed)."
+    )
+    elsewhere = _judged(tmp_path, head, NEXT_PATCH, "- Wording only: `GET /me`.")
+
+    assert not unmarked.passed
+    assert marked.passed, marked.problems
+    assert marked.breaking == []
+    assert not elsewhere.passed  # the marker names the operation it vouches for
+
+
+def test_a_key_given_twice_in_a_spec_is_refused(tmp_path: Path) -> None:
+    twice = (
+        "openapi.yaml",
+        "      bearerFormat: JWT\n",
+        "      bearerFormat: JWT\n      scheme: basic\n",
+    )
+    head = _text_edited(tmp_path, NEXT_PATCH, twice)
+
+    with pytest.raises(DuplicateKey, match="'scheme' is given twice"):
+        _judged(tmp_path, head, NEXT_PATCH, "- Changed: nothing, surely.")

@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.contract_diff.operations import compare_operations
+from tools.contract_diff.operations import (
+    compare_operations,
+    compare_security_schemes,
+    reworded,
+)
 from tools.contract_diff.schemas import Change, compare, directions
 from tools.specs import load
 
@@ -141,8 +145,11 @@ def schema_check(base: Documents, head: Documents) -> list[Finding]:
     return [Finding("schemas.yaml", c.where, c.message, c.breaking) for c in changes]
 
 
-def operations_check(base: Documents, head: Documents) -> list[Finding]:
-    changes = compare_operations(base.openapi, head.openapi)
+def operations_check(base: Documents, head: Documents, wording_only: set[str]) -> list[Finding]:
+    changes = [
+        *compare_operations(base.openapi, head.openapi, wording_only),
+        *compare_security_schemes(base.asyncapi, head.asyncapi),
+    ]
     return [Finding("openapi.yaml", c.where, c.message, c.breaking) for c in changes]
 
 
@@ -173,13 +180,13 @@ def assess(base_dir: Path, head_dir: Path, changelog: str) -> Verdict:
         )
     if not verdict.changed:
         return verdict
+    entry = changelog_entry(changelog, head_version)
     verdict.findings = [
         *optic(base_dir, head_dir),
-        *operations_check(base, head),
+        *operations_check(base, head, reworded(entry)),
         *asyncapi_diff(base_dir, head_dir),
         *schema_check(base, head),
     ]
-    entry = changelog_entry(changelog, head_version)
     if head_version == base_version:
         verdict.problems.append(
             f"the contract changed but its version is still {base_version}: bump info.version "

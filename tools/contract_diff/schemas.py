@@ -149,6 +149,11 @@ def compare(
     return changes
 
 
+def compare_input(where: str, old: Any, new: Any) -> list[Change]:
+    """Differences of a schema only clients send (an HTTP parameter's), classified."""
+    return list(_schema(where, old, new, {"input"}, False))
+
+
 def _types(schema: dict[str, Any]) -> set[str] | None:
     kind = schema.get("type")
     if kind is None:
