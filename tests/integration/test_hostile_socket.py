@@ -12,7 +12,7 @@ from service.auth.tokens import TokenCodec
 from service.services.clock import utc_now
 from tests.live import JWT_SECRET, create_group, refusal, register
 from tests.raw_socket import RawSocket, raw_socket
-from tests.schemas import validate_ack
+from tests.schemas import load, validate_ack
 
 
 def _refused(ack: object) -> None:
@@ -122,3 +122,16 @@ async def test_a_token_of_a_user_that_does_not_exist_cannot_connect(base_url: st
     refused = await refusal(base_url, {"token": ghost})
 
     assert refused["data"] == {"code": "unauthorized"}
+
+
+async def test_an_undeclared_event_gets_the_ack_error_asyncapi_declares(
+    base_url: str, http: httpx.AsyncClient
+) -> None:
+    alice = await register(http, "alice")
+    spec = load("asyncapi.yaml")["components"]["messages"]["ackError"]
+    [declared] = [e["payload"] for e in spec["examples"] if e["name"] == "unknownEvent"]
+    async with raw_socket(base_url, alice.token) as socket:
+        answer = await socket.call(3, "send_message", {"body": "hi"})
+
+    assert validate_ack("joinConversation", answer) == "ackError"
+    assert answer == declared
