@@ -87,3 +87,24 @@ async def test_docs_that_are_not_built_are_a_problem_not_a_crash(
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert "make docs" in response.json()["detail"]
+
+
+async def test_docs_travel_compressed_and_revalidate_with_an_etag(tmp_path: Path) -> None:
+    import httpx
+
+    async with live_server(tmp_path / "chat.db") as url, httpx.AsyncClient(base_url=url) as http:
+        for path, name in (("/docs", "openapi.html"), ("/docs/events", "asyncapi.html")):
+            first = await http.get(path, headers={"Accept-Encoding": "gzip"})
+            again = await http.get(path, headers={"If-None-Match": first.headers["etag"]})
+            plain = await http.get(path, headers={"Accept-Encoding": "identity"})
+
+            size = (DOCS / name).stat().st_size
+            assert first.status_code == 200
+            assert first.headers["content-encoding"] == "gzip"
+            assert first.num_bytes_downloaded < size / 3, (first.num_bytes_downloaded, size)
+            assert first.content == (DOCS / name).read_bytes()
+            assert first.headers["cache-control"] == "no-cache"
+            assert again.status_code == 304
+            assert again.content == b""
+            assert "content-encoding" not in plain.headers
+            assert plain.content == first.content
