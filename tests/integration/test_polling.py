@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import httpx
-import socketio
 from engineio.payload import Payload
 
 from tests.live import create_group, register
@@ -56,18 +55,25 @@ async def test_a_burst_arrives_in_polling_responses_the_python_client_accepts(
     assert bodies == [f"m{n}" for n in range(40)]
 
 
-async def test_a_polling_client_that_disconnects_is_let_go_at_once(
+async def test_a_polling_client_that_closes_its_session_is_answered_at_once(
     http: httpx.AsyncClient, base_url: str
 ) -> None:
     """Its pending poll used to be held until the ping interval and timeout ran out
-    (about 30 s): the client's disconnect() waited as long."""
+    (about 30 s): python-socketio's client waits for it in disconnect()."""
     alice = await register(http, "alice")
-    client = socketio.AsyncClient(reconnection=False)
-    await client.connect(
-        base_url, auth={"token": alice.token}, transports=["polling"], wait_timeout=5
-    )
-    await client.emit("typing", {"conversation_id": 1, "state": "stop"})  # a poll is pending
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as polling:
+        opened = (await polling.get(SOCKET_IO)).text
+        url = f"{SOCKET_IO}&sid={json.loads(opened[1:])['sid']}"
+        assert (
+            await polling.post(url, content="40" + json.dumps({"token": alice.token}))
+        ).text == "OK"
+        assert (await polling.get(url)).text.startswith("40{")
+        pending = asyncio.create_task(polling.get(url))  # nothing to send: it waits
+        await asyncio.sleep(0)
 
-    await asyncio.wait_for(client.disconnect(), 10)
+        assert (await polling.post(url, content="1")).text == "OK"  # Engine.IO close
+        answered = await asyncio.wait_for(pending, 10)
+        after = await polling.get(url)
 
-    assert not client.connected
+    assert answered.status_code == 200
+    assert after.status_code == 400  # the session is gone
