@@ -12,6 +12,7 @@ from playwright.async_api import expect
 from service.http.pages import DOCS
 from tests.browser import PATIENCE_MS, chromium, open_page
 from tests.live import live_server
+from tests.schemas import load
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +73,27 @@ async def test_the_socket_io_docs_render_events_acknowledgements_and_the_handsha
         await expect(page.get_by_text('"body": "See you at ten."').first).to_be_attached()
 
     assert tab.foreign_requests == []
+    assert tab.errors == []
+
+
+async def test_the_socket_io_docs_list_every_event_by_its_name(tmp_path: Path) -> None:
+    spec = load("asyncapi.yaml")
+    names = {
+        message["name"] for message in spec["components"]["messages"].values() if "name" in message
+    }
+    channels = [channel["title"] for channel in spec["channels"].values()]
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        tab = await open_page(browser, url, "/docs/events")
+        page = tab.page
+        shown = ""
+        for title in channels:  # each channel's operations are listed under it, opened
+            link = page.get_by_role("link", name=title).first
+            await expect(link).to_be_visible(timeout=PATIENCE_MS)
+            await link.click()
+            shown += await page.locator("body").inner_text()
+
+    assert len(names) >= 16
+    assert sorted(n for n in names if f"{n}:" not in shown) == []
     assert tab.errors == []
 
 
