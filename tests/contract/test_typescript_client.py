@@ -53,7 +53,7 @@ def test_tsc_refuses_each_planted_mistake_with_its_error_and_nothing_else(
     checked = _tsc(MISTAKES)
     found = {(int(m["line"]), m["code"]) for m in DIAGNOSTIC.finditer(checked.stdout)}
 
-    assert len(expected) == 8
+    assert len(expected) == 9
     assert checked.returncode != 0
     assert found == expected, checked.stdout
 

@@ -7,6 +7,23 @@ import { parse } from "yaml";
 
 const [source, target] = process.argv.slice(2);
 const document = parse(readFileSync(source, "utf8"));
+
+// An open enum (`anyOf: [{$ref: SomeEnum}, {type: string}]`: the known values, or one
+// added later) would be `SomeEnum | string`, which TypeScript collapses to `string`:
+// no completion, and a misspelt value compiles. `string & {}` keeps any string
+// assignable without swallowing the known values.
+function keepOpenEnums(node) {
+  if (Array.isArray(node)) return node.forEach(keepOpenEnums);
+  if (node === null || typeof node !== "object") return;
+  const branches = node.anyOf;
+  if (Array.isArray(branches) && branches.some((b) => b.$ref)) {
+    node.anyOf = branches.map((b) =>
+      b.type === "string" && Object.keys(b).length === 1 ? { tsType: "(string & {})" } : b,
+    );
+  }
+  Object.values(node).forEach(keepOpenEnums);
+}
+keepOpenEnums(document);
 // The converter emits every definition of a root schema; the root itself names nothing.
 const root = { title: "Schemas", type: "object", properties: {}, $defs: document.$defs };
 const typescript = await compile(root, "Schemas", {

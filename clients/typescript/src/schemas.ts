@@ -68,7 +68,7 @@ export interface Problem {
   /**
    * An `ErrorCode`, or a code added after this version.
    */
-  code: ErrorCode | string;
+  code: ErrorCode | (string & {});
   /**
    * Individual input errors, present for `validation_error`.
    *
@@ -683,7 +683,7 @@ export interface AckErrorDetail {
   /**
    * An `ErrorCode`, or a code added after this version.
    */
-  code: ErrorCode | string;
+  code: ErrorCode | (string & {});
   /**
    * Human-readable reason.
    */
@@ -725,7 +725,7 @@ export interface ConnectErrorData {
   /**
    * An `ErrorCode`, or a code added after this version.
    */
-  code: ErrorCode | string;
+  code: ErrorCode | (string & {});
 }
 /**
  * Payload of Socket.IO's `connect_error` when the server refuses a connection.

@@ -3,6 +3,7 @@
 // that exactly these lines fail, with exactly these codes). Nothing here is hand-typed:
 // every type comes from the generated package.
 import { connect, createHttpClient } from "@conversations/client";
+import type { Problem } from "@conversations/client";
 
 const socket = connect("http://127.0.0.1:8000", "token");
 const http = createHttpClient("http://127.0.0.1:8000", "token");
@@ -27,4 +28,10 @@ export async function mistakes(): Promise<void> {
     body: { text: "hello" }, // expect TS2353
   });
   await http.GET("/conversation", {}); // expect TS2345
+  // Codes stay open to later versions, yet the known ones are still in the type (as
+  // `ErrorCode | string` they collapsed into `string`: no completion, no check).
+  const known: Extract<Problem["code"], "not_found"> = "not_found";
+  const misspelt: Extract<Problem["code"], "not_found"> = "not_fuond"; // expect TS2322
+  const later: Problem["code"] = "some_code_added_later";
+  console.log(known, misspelt, later);
 }
