@@ -1,0 +1,79 @@
+"""The TypeScript client as a frontend team installs it: `npm pack`, then the tarball
+installed into a project outside this repository (its dependencies from the registry,
+nothing through the repository's own node_modules), compiled with `tsc --strict`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.contract.test_typescript_client import ROOT, TSC
+
+PACKAGE = ROOT / "clients" / "typescript"
+
+APP = """
+import { connect, createHttpClient, isAckError } from "@conversations/client";
+import type { Message } from "@conversations/client";
+
+export async function run(): Promise<Message["seq"] | undefined> {
+  const http = createHttpClient("http://127.0.0.1:8000");
+  const login = await http.POST("/auth/login", { body: { username: "a", password: "b" } });
+  if (!login.data) return undefined;
+  const socket = connect("http://127.0.0.1:8000", login.data.access_token);
+  const ack = await socket.emitWithAck("join_conversation", { conversation_id: 1 });
+  if (isAckError(ack)) return undefined;
+  const sent = await http.POST("/conversations/{conversation_id}/messages", {
+    params: { path: { conversation_id: ack.conversation_id } },
+    body: { body: "hi" },
+  });
+  return sent.data?.seq;
+}
+"""
+
+
+def _run(*command: str | Path, cwd: Path) -> str:
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path: Path) -> None:
+    _run("npm", "run", "--silent", "build", "--workspace", "clients/typescript", cwd=ROOT)
+    packed = json.loads(
+        _run("npm", "pack", "--json", "--pack-destination", tmp_path, PACKAGE, cwd=ROOT)
+    )
+    tarball = tmp_path / packed[0]["filename"]
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package.json").write_text(
+        json.dumps({"name": "frontend", "private": True, "type": "module"})
+    )
+    (app / "tsconfig.json").write_text(
+        json.dumps(
+            {
+                "compilerOptions": {
+                    "strict": True,
+                    "noEmit": True,
+                    "module": "nodenext",
+                    "moduleResolution": "nodenext",
+                    "target": "es2022",
+                    "skipLibCheck": False,
+                    "types": [],
+                },
+                "files": ["app.ts"],
+            }
+        )
+    )
+    (app / "app.ts").write_text(APP)
+    _run("npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, cwd=app)
+
+    assert (app / "node_modules" / "socket.io-client").is_dir()  # its own, not the repo's
+    _run(TSC, "-p", app / "tsconfig.json", "--pretty", "false", cwd=app)
