@@ -181,3 +181,46 @@ async def test_a_hostile_socket_frame_gets_the_services_refusal_from_the_mock() 
 
     assert validate_ack("typing", refused) == "ackError"
     assert refused["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/conversations/42", None, 404),
+        ("POST", "/conversations/42/messages", {"body": "hi"}, 429),
+        ("POST", "/conversations/42/messages", {"body": "hi"}, 503),
+        ("PATCH", "/conversations/42", {"title": "T"}, 409),
+        ("DELETE", "/conversations/42", None, 403),
+    ],
+)
+async def test_a_frontend_asks_the_mock_for_a_declared_answer(
+    method: str, path: str, body: Any, status: int
+) -> None:
+    headers = {"Authorization": "Bearer t", "Prefer": f"code={status}"}
+    async with serving(create_mock_app()) as url, httpx.AsyncClient(base_url=url) as http:
+        response = await http.request(method, path, json=body, headers=headers)
+        undeclared = await http.request(
+            method, path, json=body, headers={**headers, "Prefer": "code=418"}
+        )
+
+    assert response.status_code == status, response.text
+    validate_response(method, path, status, response.headers["content-type"], response.content)
+    assert undeclared.status_code == 400
+    assert "declares no 418 answer" in undeclared.json()["detail"]
+
+
+async def test_the_others_hear_someone_come_online() -> None:
+    async with serving(create_mock_app()) as url:
+        heard: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        bob, alice = socketio.AsyncClient(), socketio.AsyncClient()
+        bob.on("*", lambda event, data: heard.put_nowait((event, data)))
+        await bob.connect(url, auth={"token": "t"}, transports=["websocket"], wait_timeout=5)
+        try:
+            await alice.connect(url, auth={"token": "t"}, transports=["websocket"], wait_timeout=5)
+            event, payload = await asyncio.wait_for(heard.get(), 5)
+        finally:
+            await alice.disconnect()
+            await bob.disconnect()
+
+    assert event == "presence_changed"
+    validate_event(event, payload)

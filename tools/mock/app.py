@@ -13,6 +13,7 @@ one room: the mock keeps no state).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,8 @@ AFTER_OPERATION = {
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
 # A socket joining a room hears who is online there.
 ON_JOIN = ("presence_changed",)
+# Prism's way to ask a mock for one of the declared answers: `Prefer: code=404`.
+PREFER_CODE = re.compile(r"\bcode=(?P<code>[1-5][0-9]{2})\b")
 
 
 def _coerce(schema: dict[str, Any], raw: str) -> Any:
@@ -92,6 +95,9 @@ class MockApp:
             refusal = await self._check(request, operation)
             if refusal is not None:
                 return refusal
+            preferred = PREFER_CODE.search(request.headers.get("prefer", ""))
+            if preferred is not None:
+                return self._preferred(request, operation, int(preferred["code"]))
             for event in AFTER_OPERATION.get(operation.operation_id, ()):
                 await self.sio.emit(event, self.contract.server_events[event])
             if operation.media_type is None:
@@ -107,6 +113,23 @@ class MockApp:
         answer.__name__ = operation.operation_id
         # Starlette's path syntax is OpenAPI's: `{conversation_id}` reads the same.
         return Route(operation.path, answer, methods=[operation.method])
+
+    def _preferred(self, request: Request, operation: Operation, status: int) -> Response:
+        """The declared answer `Prefer: code=<status>` asks for, with its example (as
+        Prism does): how a frontend sees its 404, 409 or 429 handling run."""
+        if status not in operation.answers:
+            declared = ", ".join(str(code) for code in sorted(operation.answers))
+            detail = (
+                f"{operation.operation_id} declares no {status} answer; it declares {declared}."
+            )
+            return problem(request, "bad_request", detail)
+        media_type, example = operation.answers[status]
+        if media_type is None:
+            return Response(status_code=status)
+        headers = {"Retry-After": "30"} if status in (429, 503) else None
+        if media_type.endswith("json"):
+            return Response(json.dumps(example), status, headers, media_type=media_type)
+        return Response(yaml.safe_dump(example), status, headers, media_type=media_type)
 
     async def _check(self, request: Request, operation: Operation) -> Response | None:
         if operation.secured and not bearer_token(request.headers.get("authorization", "")):
@@ -143,6 +166,10 @@ class MockApp:
         ):
             refusal = self.contract.server_events["connect_error"]
             raise socketio.exceptions.ConnectionRefusedError(refusal["message"], refusal["data"])
+        # As the service tells the others when someone comes online.
+        await self.sio.emit(
+            "presence_changed", self.contract.server_events["presence_changed"], skip_sid=sid
+        )
 
     async def on_event(self, event: str | Refusal, sid: str, *args: Any) -> Any:
         if isinstance(event, Refusal):

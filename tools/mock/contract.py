@@ -27,6 +27,8 @@ class Operation:
     status: int
     media_type: str | None
     example: Any
+    # Every declared answer by status, for `Prefer: code=<status>`: (media type, example).
+    answers: dict[int, tuple[str | None, Any]]
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,25 @@ class Contract:
                     status=status,
                     media_type=media_type,
                     example=example,
+                    answers=self._answers(operation),
                 )
             )
+        return found
+
+    def _answers(self, operation: dict[str, Any]) -> dict[int, tuple[str | None, Any]]:
+        found: dict[int, tuple[str | None, Any]] = {}
+        for status, declared in operation.get("responses", {}).items():
+            response = follow(self.openapi, declared)
+            found[int(status)] = (None, None)
+            for media_type, content in response.get("content", {}).items():
+                if "example" in content:
+                    example = content["example"]
+                elif "examples" in content:
+                    example = next(iter(content["examples"].values()))["value"]
+                else:
+                    example = self._example_of(content["schema"])
+                found[int(status)] = (media_type, example)
+                break
         return found
 
     def _success(self, operation: dict[str, Any]) -> tuple[int, str | None, Any]:
