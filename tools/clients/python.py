@@ -82,8 +82,13 @@ def _parameters(required: list[Field], optional: list[Field]) -> str:
     params = ["self", *(f"{f.name}: {annotation(f.schema)}" for f in required)]
     if optional:
         params.append("*")
-        params.extend(f"{f.name}: {annotation(f.schema)} | None = None" for f in optional)
+        params.extend(f"{f.name}: {_optional(annotation(f.schema))} = None" for f in optional)
     return ", ".join(params)
+
+
+def _optional(annotated: str) -> str:
+    # A nullable field already says `| None`: `str | None | None` reads as a mistake.
+    return annotated if annotated.endswith("| None") else f"{annotated} | None"
 
 
 def _split(*groups: tuple[Field, ...]) -> tuple[list[Field], list[Field]]:

@@ -117,11 +117,7 @@ class HttpClient(HttpTransport):
         )
 
     async def create_conversation(
-        self,
-        kind: models.ConversationKind,
-        participant_ids: list[int],
-        *,
-        title: str | None | None = None,
+        self, kind: models.ConversationKind, participant_ids: list[int], *, title: str | None = None
     ) -> models.Conversation:
         """Start a conversation.
 
@@ -214,7 +210,7 @@ class HttpClient(HttpTransport):
         )
 
     async def send_message(
-        self, conversation_id: int, body: str, *, client_message_id: str | None | None = None
+        self, conversation_id: int, body: str, *, client_message_id: str | None = None
     ) -> models.Message:
         """Send a message.
 
