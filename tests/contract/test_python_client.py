@@ -163,3 +163,10 @@ def test_both_client_packages_carry_the_contract_version() -> None:
         version,
         version,
     )
+
+
+def test_generated_signatures_read_as_written_by_hand() -> None:
+    package = ROOT / "clients" / "python" / "conversations_client"
+    for name in ("http.py", "socket.py"):
+        text = (package / name).read_text(encoding="utf-8")
+        assert "None | None" not in text, name
