@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import pydantic_core
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect, Request
 
@@ -68,18 +67,6 @@ def _strict_json(raw: bytes) -> bytes:
     """
     document, rewritten = _parse(raw)
     return json.dumps(document).encode() if rewritten else raw
-
-
-def json_document(raw: bytes) -> Any:
-    """`raw` parsed as the service's endpoints parse a body, for what checks a body
-    against the spec without a model (the mock): the same 400 and 422 problems, and
-    also the 400 of what pydantic's parser refuses (lone surrogates in escapes)."""
-    document, _rewritten = _parse(raw)
-    try:
-        pydantic_core.from_json(raw)
-    except ValueError as exc:
-        raise HttpProblem("bad_request", "The request body is not valid JSON.") from exc
-    return document
 
 
 def _parse(raw: bytes) -> tuple[Any, bool]:
