@@ -32,6 +32,16 @@ export async function run(): Promise<Message["seq"] | undefined> {
 """
 
 
+HTTP_ONLY = """
+import { createHttpClient } from "@conversations/client/http";
+
+const http = createHttpClient("http://127.0.0.1:8000");
+const health = await http.GET("/healthz");
+console.log(health.data?.status);
+"""
+ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
+
+
 def _run(*command: str | Path, cwd: Path) -> str:
     done = subprocess.run(
         [str(part) for part in command],
@@ -68,12 +78,19 @@ def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path
                     "skipLibCheck": False,
                     "types": [],
                 },
-                "files": ["app.ts"],
+                "files": ["app.ts", "http-only.ts"],
             }
         )
     )
     (app / "app.ts").write_text(APP)
+    (app / "http-only.ts").write_text(HTTP_ONLY)
     _run("npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, cwd=app)
 
     assert (app / "node_modules" / "socket.io-client").is_dir()  # its own, not the repo's
     _run(TSC, "-p", app / "tsconfig.json", "--pretty", "false", cwd=app)
+    # A page that calls only the HTTP API bundles no Socket.IO.
+    _run(ESBUILD, "http-only.ts", "--bundle", "--format=esm", "--outfile=http.js", cwd=app)
+    bundle = (app / "http.js").read_text(encoding="utf-8")
+    assert "createFetchClient" in bundle or "openapi-fetch" in bundle or "fetch(" in bundle
+    assert "engine.io" not in bundle.lower()
+    assert "socket.io" not in bundle.lower()

@@ -1,31 +1,14 @@
 // The hand-written entry point of the client: thin constructors over openapi-fetch and
 // socket.io-client, typed by what `make clients` generates from the specs.
-import createFetchClient, { type Client, type ClientOptions } from "openapi-fetch";
 import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 
-import type { paths } from "./http.js";
 import type { ChatSocket, ConnectRefusal, ServerToClientEvents, SocketAuth } from "./events.js";
 import type { AckError, ConnectErrorData } from "./schemas.js";
 
+export { createHttpClient, type HttpClient } from "./http-client.js";
 export type { paths, components, operations } from "./http.js";
 export * from "./events.js";
 export type * from "./schemas.js";
-
-/** The HTTP API, typed by openapi.yaml. */
-export type HttpClient = Client<paths>;
-
-/**
- * An openapi-fetch client for the service at `baseUrl`, sending `token` (when given)
- * as the bearer token of every request.
- */
-export function createHttpClient(
-  baseUrl: string,
-  token?: string,
-  options: Omit<ClientOptions, "baseUrl"> = {},
-): HttpClient {
-  const headers = token === undefined ? {} : { Authorization: `Bearer ${token}` };
-  return createFetchClient<paths>({ ...options, baseUrl, headers });
-}
 
 /**
  * A Socket.IO connection to the service at `url`, authenticated with `token` in the
