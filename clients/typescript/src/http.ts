@@ -1171,18 +1171,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The document, a YAML mapping. */
+            /** @description The document as YAML text: parse it with a YAML parser (openapi-fetch: `parseAs: "text"`; it is not JSON). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
-                     * @example {
-                     *       "openapi": "3.1.0"
-                     *     }
+                     * @example openapi: 3.1.0
+                     *     info:
+                     *       title: Conversations HTTP API
                      */
-                    "application/yaml": Record<string, never>;
+                    "application/yaml": string;
                 };
             };
             404: components["responses"]["NotFound"];
