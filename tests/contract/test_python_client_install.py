@@ -6,9 +6,10 @@ repository's environment, then a script that imports it and is type-checked with
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parents[2]
 MYPY = Path(sys.executable).with_name("mypy")
@@ -35,19 +36,6 @@ print("ok")
 """
 
 
-def _run(*command: str | Path, cwd: Path) -> str:
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
 def test_a_plain_pip_install_imports_and_type_checks(tmp_path: Path) -> None:
     source = tmp_path / "client"
     shutil.copytree(
@@ -56,9 +44,9 @@ def test_a_plain_pip_install_imports_and_type_checks(tmp_path: Path) -> None:
         ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
     )
     venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)  # with ensurepip's own pip
+    run(sys.executable, "-m", "venv", venv, cwd=tmp_path)  # with ensurepip's own pip
     python = venv / "bin" / "python"
-    _run(
+    run(
         python,
         "-m",
         "pip",
@@ -71,8 +59,8 @@ def test_a_plain_pip_install_imports_and_type_checks(tmp_path: Path) -> None:
     script = tmp_path / "integration.py"
     script.write_text(SCRIPT)
 
-    assert _run(python, script, cwd=tmp_path).strip() == "ok"
-    _run(
+    assert run(python, script, cwd=tmp_path).strip() == "ok"
+    run(
         MYPY,
         "--strict",
         "--no-incremental",

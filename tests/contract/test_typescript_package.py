@@ -5,9 +5,9 @@ nothing through the repository's own node_modules), compiled with `tsc --strict`
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
+from tests.commands import run
 from tests.contract.test_typescript_client import ROOT, TSC
 
 PACKAGE = ROOT / "clients" / "typescript"
@@ -42,23 +42,10 @@ console.log(health.data?.status);
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
-def _run(*command: str | Path, cwd: Path) -> str:
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
 def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path: Path) -> None:
-    _run("npm", "run", "--silent", "build", "--workspace", "clients/typescript", cwd=ROOT)
+    run("npm", "run", "--silent", "build", "--workspace", "clients/typescript", cwd=ROOT)
     packed = json.loads(
-        _run("npm", "pack", "--json", "--pack-destination", tmp_path, PACKAGE, cwd=ROOT)
+        run("npm", "pack", "--json", "--pack-destination", tmp_path, PACKAGE, cwd=ROOT)
     )
     tarball = tmp_path / packed[0]["filename"]
     app = tmp_path / "app"
@@ -84,12 +71,12 @@ def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path
     )
     (app / "app.ts").write_text(APP)
     (app / "http-only.ts").write_text(HTTP_ONLY)
-    _run("npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, cwd=app)
+    run("npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, cwd=app)
 
     assert (app / "node_modules" / "socket.io-client").is_dir()  # its own, not the repo's
-    _run(TSC, "-p", app / "tsconfig.json", "--pretty", "false", cwd=app)
+    run(TSC, "-p", app / "tsconfig.json", "--pretty", "false", cwd=app)
     # A page that calls only the HTTP API bundles no Socket.IO.
-    _run(ESBUILD, "http-only.ts", "--bundle", "--format=esm", "--outfile=http.js", cwd=app)
+    run(ESBUILD, "http-only.ts", "--bundle", "--format=esm", "--outfile=http.js", cwd=app)
     bundle = (app / "http.js").read_text(encoding="utf-8")
     assert "createFetchClient" in bundle or "openapi-fetch" in bundle or "fetch(" in bundle
     assert "engine.io" not in bundle.lower()

@@ -4,6 +4,8 @@ Socket.IO Admin UI instrumentation, off unless its own credentials are set."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -96,16 +98,29 @@ async def _admin_ui(url: str, auth: dict[str, str]) -> dict[str, object]:
         await client.disconnect()
 
 
-# The instrumentation patches Engine.IO's socket class for the whole process, so the
-# service runs in a process of its own here, as operators run it.
-async def test_the_admin_ui_answers_its_own_credentials_only(tmp_path: Path) -> None:
-    credentials = {"username": "ops", "password": "a long admin password"}
+ADMIN = {"username": "ops", "password": "a long admin password"}
+
+
+@contextmanager
+def admin_ui_service(tmp_path: Path, **env: str) -> Iterator[str]:
+    """`python -m service` with the Admin UI on, credentials ADMIN; yields its URL.
+
+    The instrumentation patches Engine.IO's socket class for the whole process, so the
+    service runs in a process of its own, as operators run it.
+    """
     with service_process(
         f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}",
         tmp_path / "service.log",
-        CHAT_ADMIN_UI_USERNAME=credentials["username"],
-        CHAT_ADMIN_UI_PASSWORD=credentials["password"],
+        CHAT_ADMIN_UI_USERNAME=ADMIN["username"],
+        CHAT_ADMIN_UI_PASSWORD=ADMIN["password"],
+        **env,
     ) as url:
+        yield url
+
+
+async def test_the_admin_ui_answers_its_own_credentials_only(tmp_path: Path) -> None:
+    credentials = ADMIN
+    with admin_ui_service(tmp_path) as url:
         config = await _admin_ui(url, credentials)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await _admin_ui(url, {**credentials, "password": "wrong"})
@@ -126,14 +141,8 @@ async def test_the_admin_ui_is_off_by_default(tmp_path: Path) -> None:
 
 
 async def test_admin_ui_sign_ins_are_bounded_the_right_one_too(tmp_path: Path) -> None:
-    credentials = {"username": "ops", "password": "a long admin password"}
-    with service_process(
-        f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}",
-        tmp_path / "service.log",
-        CHAT_ADMIN_UI_USERNAME=credentials["username"],
-        CHAT_ADMIN_UI_PASSWORD=credentials["password"],
-        CHAT_RATE_ADMIN_UI=tight(3),
-    ) as url:
+    credentials = ADMIN
+    with admin_ui_service(tmp_path, CHAT_RATE_ADMIN_UI=tight(3)) as url:
         for guess in ("guess-1", "guess-2", "guess-3"):
             with pytest.raises(socketio.exceptions.ConnectionError):
                 await _admin_ui(url, {**credentials, "password": guess})
