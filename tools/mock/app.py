@@ -58,11 +58,6 @@ MAX_BODY_BYTES = 65_536
 PREFER_CODE = re.compile(r"\bcode=(?P<code>[1-5][0-9]{2})\b")
 
 
-def _text(example: Any) -> str:
-    # A YAML document's example is its text already.
-    return example if isinstance(example, str) else yaml.safe_dump(example)
-
-
 def _coerce(schema: dict[str, Any], raw: str) -> Any:
     kinds = schema.get("type")
     if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
@@ -115,7 +110,7 @@ class MockApp:
                     json.dumps(operation.example), operation.status, media_type="application/json"
                 )
             return Response(
-                _text(operation.example), operation.status, media_type=operation.media_type
+                yaml.safe_dump(operation.example), operation.status, media_type=operation.media_type
             )
 
         answer.__name__ = operation.operation_id
@@ -137,7 +132,7 @@ class MockApp:
         headers = {"Retry-After": "30"} if status in (429, 503) else None
         if media_type.endswith("json"):
             return Response(json.dumps(example), status, headers, media_type=media_type)
-        return Response(_text(example), status, headers, media_type=media_type)
+        return Response(yaml.safe_dump(example), status, headers, media_type=media_type)
 
     async def _check(self, request: Request, operation: Operation) -> Response | None:
         if operation.secured and not bearer_token(request.headers.get("authorization", "")):

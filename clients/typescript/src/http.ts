@@ -1171,18 +1171,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The document as YAML text: parse it with a YAML parser (openapi-fetch: `parseAs: "text"`; it is not JSON). */
+            /** @description The document, a YAML mapping. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
-                     * @example openapi: 3.1.0
-                     *     info:
-                     *       title: Conversations HTTP API
+                     * @example {
+                     *       "openapi": "3.1.0"
+                     *     }
                      */
-                    "application/yaml": string;
+                    "application/yaml": Record<string, never>;
                 };
             };
             404: components["responses"]["NotFound"];
