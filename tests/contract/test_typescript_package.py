@@ -4,11 +4,13 @@ nothing through the repository's own node_modules), compiled with `tsc --strict`
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 from tests.commands import run
 from tests.contract.test_typescript_client import ROOT, TSC
+from tests.live import live_server
 
 PACKAGE = ROOT / "clients" / "typescript"
 
@@ -33,16 +35,21 @@ export async function run(): Promise<Message["seq"] | undefined> {
 
 
 HTTP_ONLY = """
-import { createHttpClient } from "@conversations/client/http";
+import { createHttpClient, specDocument } from "@conversations/client/http";
 
-const http = createHttpClient("http://127.0.0.1:8000");
+declare const process: { argv: string[] };  // Node's, without @types/node
+
+const http = createHttpClient(process.argv[2] ?? "http://127.0.0.1:8000");
 const health = await http.GET("/healthz");
-console.log(health.data?.status);
+const text: string = await specDocument(http, "openapi.yaml");
+console.log(JSON.stringify({ status: health.data?.status, first: text.split("\\n")[0] }));
 """
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 
-def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path: Path) -> None:
+async def test_the_packed_client_installs_compiles_and_runs_outside_the_repository(
+    tmp_path: Path,
+) -> None:
     run("npm", "run", "--silent", "build", "--workspace", "clients/typescript", cwd=ROOT)
     packed = json.loads(
         run("npm", "pack", "--json", "--pack-destination", tmp_path, PACKAGE, cwd=ROOT)
@@ -76,8 +83,11 @@ def test_the_packed_client_installs_and_compiles_outside_the_repository(tmp_path
     assert (app / "node_modules" / "socket.io-client").is_dir()  # its own, not the repo's
     run(TSC, "-p", app / "tsconfig.json", "--pretty", "false", cwd=app)
     # A page that calls only the HTTP API bundles no Socket.IO.
-    run(ESBUILD, "http-only.ts", "--bundle", "--format=esm", "--outfile=http.js", cwd=app)
-    bundle = (app / "http.js").read_text(encoding="utf-8")
-    assert "createFetchClient" in bundle or "openapi-fetch" in bundle or "fetch(" in bundle
+    run(ESBUILD, "http-only.ts", "--bundle", "--format=esm", "--outfile=http.mjs", cwd=app)
+    bundle = (app / "http.mjs").read_text(encoding="utf-8")
     assert "engine.io" not in bundle.lower()
     assert "socket.io" not in bundle.lower()
+    # ... and it runs: the contract's YAML arrives as text, not as JSON that throws.
+    async with live_server(tmp_path / "chat.db") as url:
+        answer = await asyncio.to_thread(run, "node", "http.mjs", url, cwd=app)
+    assert json.loads(answer) == {"status": "ok", "first": "openapi: 3.1.0"}

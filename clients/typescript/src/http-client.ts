@@ -22,3 +22,22 @@ export function createHttpClient(
   const headers = token === undefined ? {} : { Authorization: `Bearer ${token}` };
   return createFetchClient<paths>({ ...options, baseUrl, headers });
 }
+
+/** A document of the contract, as served by `GET /specs/{document}`. */
+export type SpecDocument = "openapi.yaml" | "asyncapi.yaml" | "schemas.yaml";
+
+/**
+ * The YAML text of a contract document. openapi-fetch reads every answer as JSON unless
+ * told otherwise, and a YAML document is not JSON: this reads it as text (parse it
+ * with a YAML parser).
+ */
+export async function specDocument(http: HttpClient, document: SpecDocument): Promise<string> {
+  const answer = await http.GET("/specs/{document}", {
+    params: { path: { document } },
+    parseAs: "text",
+  });
+  if (answer.data === undefined) {
+    throw new Error(`GET /specs/${document} answered ${answer.response.status}`);
+  }
+  return answer.data;
+}

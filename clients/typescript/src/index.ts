@@ -5,7 +5,7 @@ import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import type { ChatSocket, ConnectRefusal, ServerToClientEvents, SocketAuth } from "./events.js";
 import type { AckError, ConnectErrorData } from "./schemas.js";
 
-export { createHttpClient, type HttpClient } from "./http-client.js";
+export { createHttpClient, specDocument, type HttpClient, type SpecDocument } from "./http-client.js";
 export type { paths, components, operations } from "./http.js";
 export * from "./events.js";
 export type * from "./schemas.js";
