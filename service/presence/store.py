@@ -59,13 +59,12 @@ class InProcessPresenceStore(PresenceStore):
         self._claims: dict[int, set[str]] = {}
 
     async def claim(self, user_id: int, sid: str, cap: int) -> bool:
-        # No await between the count and the claim: atomic in one event loop.
-        claims = self._claims.setdefault(user_id, set())
-        if len(claims | self._sockets.get(user_id, set())) >= cap:
-            if not claims:
-                del self._claims[user_id]
+        # No await between the count and the claim: atomic in one event loop. Claims
+        # and sockets never share a sid (`add` turns one into the other).
+        held = len(self._claims.get(user_id, ())) + len(self._sockets.get(user_id, ()))
+        if held >= cap:
             return False
-        claims.add(sid)
+        self._claims.setdefault(user_id, set()).add(sid)
         return True
 
     def _unclaim(self, user_id: int, sid: str) -> None:

@@ -54,8 +54,7 @@ class HandshakeLimit:
         if scope["type"] not in ("http", "websocket") or not _opens_a_session(scope):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        address = client[0] if client else "unknown"
+        address = client_address(scope)
         try:
             self._check_cap(address)
             await self.limits.hit("handshakes", address)
@@ -116,6 +115,13 @@ class HandshakeLimit:
         self.prune_at[address] = 2 * len(held) + 16
         if len(held) >= self.cap:
             raise TooManyConnections(f"At most {self.cap} open connections per address.")
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address: the peer's, or the one a trusted proxy reported
+    (CHAT_FORWARDED_ALLOW_IPS rewrites the scope before anything reads it)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _opens_a_session(scope: Scope) -> bool:

@@ -25,6 +25,7 @@ from service.dto import ack_error
 from service.metrics import Metrics
 from service.notifiers import rooms
 from service.ratelimit import RateLimited
+from service.realtime.handshakes import client_address
 from service.realtime.packets import Refusal
 from service.services.container import Services
 from service.validation import input_errors, integral_floats_as_ints
@@ -117,10 +118,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         environ[_NAMESPACE_CONNECTS] = connects
         if connects == 1:
             return  # the session's own handshake was counted by HandshakeLimit
-        # Engine.IO's REMOTE_ADDR is a constant under ASGI: the scope has the peer (or
-        # what a trusted proxy reported, as HandshakeLimit counted it).
-        client = environ.get("asgi.scope", {}).get("client")
-        address = str(client[0]) if client else "unknown"
+        # Engine.IO's REMOTE_ADDR is a constant under ASGI: the address is the scope's,
+        # read as HandshakeLimit reads it.
+        address = client_address(environ.get("asgi.scope", {}))
         try:
             await self.services.limits.hit("handshakes", address)
         except RateLimited as exc:
