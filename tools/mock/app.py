@@ -33,7 +33,7 @@ from service.auth.tokens import bearer_token
 from service.domain.errors import DomainError, InputError, InvalidInput
 from service.dto import ack_error, field_errors
 from service.http.inputs import read_body
-from service.http.problems import HttpProblem, on_http_exception, problem
+from service.http.problems import HttpProblem, on_http_exception, on_http_problem, problem
 from service.realtime.packets import ContractPacket, Refusal
 from tools.mock.contract import ClientEvent, Contract, Operation
 from tools.specs import SHARED, SPECS
@@ -56,6 +56,16 @@ ON_JOIN = ("presence_changed",)
 MAX_BODY_BYTES = 65_536
 # Prism's way to ask a mock for one of the declared answers: `Prefer: code=404`.
 PREFER_CODE = re.compile(r"\bcode=(?P<code>[1-5][0-9]{2})\b")
+
+
+def _example(
+    status: int, media_type: str | None, example: Any, headers: dict[str, str] | None = None
+) -> Response:
+    """A declared answer, its example in its media type."""
+    if media_type is None:
+        return Response(status_code=status, headers=headers)
+    encoded = json.dumps(example) if media_type.endswith("json") else yaml.safe_dump(example)
+    return Response(encoded, status, headers, media_type=media_type)
 
 
 def _coerce(schema: dict[str, Any], raw: str) -> Any:
@@ -88,7 +98,10 @@ class MockApp:
                 )
             ],
             # The service's own answers to unknown paths and methods.
-            exception_handlers={HTTPException: on_http_exception},
+            exception_handlers={
+                HTTPException: on_http_exception,
+                HttpProblem: on_http_problem,
+            },
         )
         app: ASGIApp = socketio.ASGIApp(self.sio, other_asgi_app=http)
         return app
@@ -103,15 +116,7 @@ class MockApp:
                 return self._preferred(request, operation, int(preferred["code"]))
             for event in AFTER_OPERATION.get(operation.operation_id, ()):
                 await self.sio.emit(event, self.contract.server_events[event])
-            if operation.media_type is None:
-                return Response(status_code=operation.status)
-            if operation.media_type == "application/json":
-                return Response(
-                    json.dumps(operation.example), operation.status, media_type="application/json"
-                )
-            return Response(
-                yaml.safe_dump(operation.example), operation.status, media_type=operation.media_type
-            )
+            return _example(operation.status, operation.media_type, operation.example)
 
         answer.__name__ = operation.operation_id
         # Starlette's path syntax is OpenAPI's: `{conversation_id}` reads the same.
@@ -127,12 +132,8 @@ class MockApp:
             )
             return problem(request, "bad_request", detail)
         media_type, example = operation.answers[status]
-        if media_type is None:
-            return Response(status_code=status)
         headers = {"Retry-After": "30"} if status in (429, 503) else None
-        if media_type.endswith("json"):
-            return Response(json.dumps(example), status, headers, media_type=media_type)
-        return Response(yaml.safe_dump(example), status, headers, media_type=media_type)
+        return _example(status, media_type, example, headers)
 
     async def _check(self, request: Request, operation: Operation) -> Response | None:
         if operation.secured and not bearer_token(request.headers.get("authorization", "")):
@@ -154,10 +155,7 @@ class MockApp:
             # Read as the service reads it, into the same generated model: the same
             # 400, 413, 415 and 422 problems, with the same texts, for the same bytes.
             model = getattr(models, operation.body["$ref"].removeprefix(SHARED))
-            try:
-                await read_body(request, model, MAX_BODY_BYTES)
-            except HttpProblem as refused:
-                return problem(request, refused.code, refused.detail, refused.errors)
+            await read_body(request, model, MAX_BODY_BYTES)  # HttpProblem: the service's answer
         if errors:
             detail = "The request does not match the spec."
             return problem(request, "validation_error", detail, field_errors(tuple(errors)))
