@@ -90,16 +90,10 @@ validate-specs: install install-node  ## Both specs pass their official validato
 	ASYNCAPI_METRICS_CONFIG_PATH=$(CURDIR)/tools/asyncapi-analytics.json SUPPRESS_NO_CONFIG_WARNING=1 \
 		npx --no-install asyncapi validate specs/asyncapi.yaml --fail-severity error
 
-# Redocly renders both specs with its script inlined (--inlineBundle): the pages fetch
-# nothing at view time. Not committed: `make test` builds them, as deployments must.
-docs: install-node  ## Build the HTML docs of both specs, served at /docs and /docs/events
-	mkdir -p service/web/docs
-	for spec in openapi asyncapi; do \
-		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly build-docs \
-			specs/$$spec.yaml --inlineBundle --output service/web/docs/$$spec.html >/dev/null || exit 1; \
-	done
-	# Redoc's attribution fetches its logo from Redocly's CDN: an empty image instead.
-	sed -i 's#https://cdn\.redoc\.ly/redoc/logo-mini\(-full\)\{0,1\}\.svg#data:,#g' service/web/docs/*.html
+# tools/docs.py renders both specs with Redocly, script inlined: the pages fetch nothing
+# at view time. Not committed: `make test` builds them, as deployments must.
+docs: install install-node  ## Build the HTML docs of both specs, served at /docs and /docs/events
+	$(PY) -m tools.docs
 
 contract-diff: install install-node  ## Fail on a contract change without a version bump and CHANGELOG entry (Breaking ones marked)
 	$(PY) -m tools.contract_diff

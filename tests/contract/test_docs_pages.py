@@ -62,8 +62,11 @@ async def test_the_socket_io_docs_render_events_acknowledgements_and_the_handsha
         )
         await page.get_by_role("link", name="Default namespace").click()
         await page.get_by_role("link", name="Join a conversation's room").click()
+        # Its acknowledgement is a link to the reply message's payload and example.
+        join = page.locator('[id="channels/namespace/operations/joinconversation"]')
+        await join.get_by_role("link", name="Room acknowledgement").click()
         await expect(
-            page.get_by_text("Room acknowledgement, Error acknowledgement").first
+            page.get_by_text("The conversation whose room was joined").first
         ).to_be_visible(timeout=PATIENCE_MS)
         await expect(page.get_by_text("Connection refused").first).to_be_attached()
         await page.get_by_role("link", name="A conversation's room channel").click()
@@ -94,6 +97,35 @@ async def test_the_socket_io_docs_list_every_event_by_its_name(tmp_path: Path) -
 
     assert len(names) >= 16
     assert sorted(n for n in names if f"{n}:" not in shown) == []
+    assert tab.errors == []
+
+
+async def test_every_acknowledgement_links_to_its_reply_payload(tmp_path: Path) -> None:
+    spec = load("asyncapi.yaml")
+    replies = {
+        (operation["channel"]["$ref"].rsplit("/", 1)[1], key): [
+            ref["$ref"].rsplit("/", 1)[1] for ref in operation["reply"]["messages"]
+        ]
+        for key, operation in spec["operations"].items()
+        if "reply" in operation
+    }
+    missing = []
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        tab = await open_page(browser, url, "/docs/events")
+        page = tab.page
+        for (channel, key), messages in replies.items():
+            operation = f"channels/{channel.lower()}/operations/{key.lower()}"
+            await page.goto(f"{url}/docs/events#/{operation}")
+            section = page.locator(f'[id="{operation}"]')
+            await expect(section).to_be_attached(timeout=PATIENCE_MS)
+            for message in messages:
+                route = f"#/channels/{channel.lower()}#channels/{channel.lower()}/messages"
+                link = section.locator(f'a[href="{route}&m={message.lower()}"]')
+                if await link.count() != 1:
+                    missing.append(f"{key} -> {message}")
+
+    assert len(replies) >= 5
+    assert missing == []
     assert tab.errors == []
 
 
