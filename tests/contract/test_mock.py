@@ -24,7 +24,8 @@ from tools.specs import operations
 
 
 def _example_requests() -> list[tuple[str, str, Any]]:
-    """Every operation with its path filled from parameter examples and its body example."""
+    """Every operation with its path filled from parameter examples and its body example;
+    deletions last and the conversation's own last, as the mock keeps them deleted."""
     requests = []
     for walked in operations(load("openapi.yaml")):
         url = walked.path
@@ -33,12 +34,14 @@ def _example_requests() -> list[tuple[str, str, Any]]:
                 url = url.replace("{" + param["name"] + "}", str(param["example"]))
         body = walked.operation.get("requestBody", {}).get("content", {})
         requests.append((walked.method, url, body.get("application/json", {}).get("example")))
-    return requests
+    return sorted(requests, key=lambda request: (request[0] == "DELETE", -request[1].count("/")))
 
 
 async def test_every_operation_answers_what_the_spec_documents() -> None:
     async with serving(create_mock_app()) as url, httpx.AsyncClient(base_url=url) as http:
         for method, path, body in _example_requests():
+            if path == "/auth/register":  # the example's username is the mock's own account
+                body = {**body, "username": "someone-new"}
             response = await http.request(
                 method, path, json=body, headers={"Authorization": "Bearer any-token"}
             )
@@ -231,3 +234,88 @@ async def test_the_others_hear_someone_come_online() -> None:
 
     assert event == "presence_changed"
     validate_event(event, payload)
+
+
+async def test_the_happy_path_keeps_state_and_unknown_ids_are_not_found() -> None:
+    carol = {"username": "carol", "password": "carol-password"}
+    async with serving(create_mock_app()) as url, httpx.AsyncClient(base_url=url) as http:
+        registered = await http.post("/auth/register", json={**carol, "display_name": "Carol"})
+        again = await http.post("/auth/register", json={**carol, "display_name": "Carol"})
+        wrong = await http.post("/auth/login", json={**carol, "password": "not-her-password"})
+        login = await http.post(
+            "/auth/login", json={"username": "carol", "password": carol["password"]}
+        )
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        me = await http.get("/me", headers=auth)
+        before = await http.get("/conversations", headers=auth)
+        created = await http.post(
+            "/conversations",
+            json={"kind": "group", "title": "Plans", "participant_ids": [1]},
+            headers=auth,
+        )
+        conversation_id = created.json()["id"]
+        messages_path = f"/conversations/{conversation_id}/messages"
+        sent = await http.post(messages_path, json={"body": " Hello "}, headers=auth)
+        after = await http.get("/conversations", headers=auth)
+        history = await http.get(messages_path, headers=auth)
+        unknown = await http.get("/conversations/987654", headers=auth)
+        socket = socketio.AsyncClient()
+        await socket.connect(url, auth={"token": "t"}, transports=["websocket"], wait_timeout=5)
+        try:
+            joined = await socket.call(
+                "join_conversation", {"conversation_id": conversation_id}, timeout=5
+            )
+            nowhere = await socket.call("join_conversation", {"conversation_id": 987654}, timeout=5)
+        finally:
+            await socket.disconnect()
+
+    assert [registered.status_code, again.status_code, wrong.status_code] == [201, 409, 401]
+    assert me.json() == registered.json()
+    assert conversation_id not in [c["id"] for c in before.json()["items"]]
+    assert [c["id"] for c in after.json()["items"]] == [conversation_id]
+    assert [p["id"] for p in created.json()["participants"]] == [me.json()["id"], 1]
+    assert sent.json()["body"] == "Hello"
+    assert history.json()["items"] == [sent.json()]
+    assert unknown.status_code == 404
+    assert joined == {"ok": True, "conversation_id": conversation_id}
+    assert validate_ack("joinConversation", nowhere) == "ackError"
+    assert nowhere["error"]["code"] == "not_found"
+    for method, path, response in [
+        ("POST", "/auth/register", registered),
+        ("POST", "/auth/register", again),
+        ("POST", "/auth/login", wrong),
+        ("POST", "/auth/login", login),
+        ("GET", "/conversations", after),
+        ("POST", "/conversations", created),
+        ("POST", "/conversations/{conversation_id}/messages", sent),
+        ("GET", "/conversations/{conversation_id}/messages", history),
+        ("GET", "/conversations/{conversation_id}", unknown),
+    ]:
+        media_type = response.headers["content-type"]
+        validate_response(method, path, response.status_code, media_type, response.content)
+
+
+async def test_the_happy_paths_refusals_read_as_the_services(tmp_path: Path) -> None:
+    carol = {"username": "carol", "password": "carol-password"}
+    answers: list[list[Any]] = []
+    async with serving(create_mock_app()) as mock, live_server(tmp_path / "chat.db") as service:
+        for url in (mock, service):
+            async with httpx.AsyncClient(base_url=url) as http:
+                await http.post("/auth/register", json={**carol, "display_name": "Carol"})
+                taken = await http.post("/auth/register", json={**carol, "display_name": "Carol"})
+                wrong = await http.post("/auth/login", json={**carol, "password": "not-hers!"})
+                login = await http.post("/auth/login", json={**carol})
+                auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+                unknown = await http.get("/conversations/987654", headers=auth)
+            socket = socketio.AsyncClient()
+            await socket.connect(
+                url, auth={"token": login.json()["access_token"]}, transports=["websocket"]
+            )
+            try:
+                nowhere = await socket.call("join_conversation", {"conversation_id": 987654})
+            finally:
+                await socket.disconnect()
+            answers.append([(r.status_code, r.json()) for r in (taken, wrong, unknown)] + [nowhere])
+
+    mock_answers, service_answers = answers
+    assert mock_answers == service_answers

@@ -2,12 +2,15 @@
 backend runs (`make mock`). Its refusals are built by the service's own code, so they
 read exactly like the service's.
 
-HTTP: every operation answers its success example after the request passed the spec
-(path, query, body, bearer token); a request that does not gets the spec'd problem.
-Socket.IO: a handshake needs a token (any); client events are validated and answered
-with their reply examples; server events are played from their examples after the
+HTTP: a request that does not pass the spec (path, query, body, bearer token) gets the
+spec'd problem. A small happy path keeps state (`tools/mock/state.py`): accounts log in
+with their password only, created conversations and sent messages fill the lists, and
+an id nobody created is `not_found`. Every other operation answers its success example;
+`Prefer: code=<status>` asks for any declared answer. Socket.IO: a handshake needs a
+token (any); client events are validated and answered with their reply examples, or
+`not_found` for a conversation nobody created; server events are played after the
 operations and events that make the real service emit them, to every socket (there is
-one room: the mock keeps no state).
+one room), from their examples or, for a created message or conversation, from it.
 """
 
 from __future__ import annotations
@@ -33,9 +36,16 @@ from service.auth.tokens import bearer_token
 from service.domain.errors import DomainError, InputError, InvalidInput
 from service.dto import ack_error, field_errors
 from service.http.inputs import read_body
-from service.http.problems import HttpProblem, on_http_exception, on_http_problem, problem
+from service.http.problems import (
+    HttpProblem,
+    on_domain_error,
+    on_http_exception,
+    on_http_problem,
+    problem,
+)
 from service.realtime.packets import ContractPacket, Refusal
 from tools.mock.contract import ClientEvent, Contract, Operation
+from tools.mock.state import Call, MockState
 from tools.specs import SHARED, SPECS
 
 # What the real service emits after each operation and client event, as their
@@ -50,6 +60,8 @@ AFTER_OPERATION = {
     "delete_conversation": ("conversation_deleted",),
 }
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
+# Events that carry what the happy path created, rather than their example.
+CREATED = frozenset({"message_created", "conversation_created"})
 # A socket joining a room hears who is online there.
 ON_JOIN = ("presence_changed",)
 # The service's default CHAT_MAX_BODY_BYTES.
@@ -81,6 +93,7 @@ def _coerce(schema: dict[str, Any], raw: str) -> Any:
 class MockApp:
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
+        self.state = MockState(contract)
         # The service's packet decoder: hostile frames are refused as the service does.
         self.sio = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins="*", serializer=ContractPacket
@@ -101,6 +114,7 @@ class MockApp:
             exception_handlers={
                 HTTPException: on_http_exception,
                 HttpProblem: on_http_problem,
+                DomainError: on_domain_error,
             },
         )
         app: ASGIApp = socketio.ASGIApp(self.sio, other_asgi_app=http)
@@ -108,15 +122,20 @@ class MockApp:
 
     def _route(self, operation: Operation) -> Route:
         async def answer(request: Request) -> Response:
-            refusal = await self._check(request, operation)
+            refusal, body = await self._check(request, operation)
             if refusal is not None:
                 return refusal
             preferred = PREFER_CODE.search(request.headers.get("prefer", ""))
             if preferred is not None:
                 return self._preferred(request, operation, int(preferred["code"]))
+            status, answer = operation.status, operation.example
+            handler = self.state.handlers.get(operation.operation_id)
+            if handler is not None:  # DomainError: the service's own problem
+                status, answer = await handler(_call(request, body))
             for event in AFTER_OPERATION.get(operation.operation_id, ()):
-                await self.sio.emit(event, self.contract.server_events[event])
-            return _example(operation.status, operation.media_type, operation.example)
+                played = answer if event in CREATED else self.contract.server_events[event]
+                await self.sio.emit(event, played)
+            return _example(status, operation.media_type, answer)
 
         answer.__name__ = operation.operation_id
         # Starlette's path syntax is OpenAPI's: `{conversation_id}` reads the same.
@@ -135,10 +154,14 @@ class MockApp:
         headers = {"Retry-After": "30"} if status in (429, 503) else None
         return _example(status, media_type, example, headers)
 
-    async def _check(self, request: Request, operation: Operation) -> Response | None:
+    async def _check(
+        self, request: Request, operation: Operation
+    ) -> tuple[Response | None, dict[str, Any]]:
+        """The spec's refusal of the request, or None and the body as sent."""
         if operation.secured and not bearer_token(request.headers.get("authorization", "")):
-            return problem(request, "unauthorized", "Missing or invalid bearer token.")
+            return problem(request, "unauthorized", "Missing or invalid bearer token."), {}
         errors: list[InputError] = []
+        body: dict[str, Any] = {}
         for param in operation.params:
             name, where, schema = param["name"], param["in"], param["schema"]
             raw = (
@@ -150,16 +173,17 @@ class MockApp:
                 continue
             errors += self.contract.errors(schema, _coerce(schema, str(raw)), f"{where}.{name}")
         if errors and any(e.location.startswith("path.") for e in errors):
-            return problem(request, "not_found", "No such resource.")
+            return problem(request, "not_found", "No such resource."), {}
         if operation.body is not None:
             # Read as the service reads it, into the same generated model: the same
             # 400, 413, 415 and 422 problems, with the same texts, for the same bytes.
             model = getattr(models, operation.body["$ref"].removeprefix(SHARED))
-            await read_body(request, model, MAX_BODY_BYTES)  # HttpProblem: the service's answer
+            read = await read_body(request, model, MAX_BODY_BYTES)  # HttpProblem: its answer
+            body = read.model_dump(mode="json", exclude_unset=True)
         if errors:
             detail = "The request does not match the spec."
-            return problem(request, "validation_error", detail, field_errors(tuple(errors)))
-        return None
+            return problem(request, "validation_error", detail, field_errors(tuple(errors))), {}
+        return None, body
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -185,7 +209,12 @@ class MockApp:
         if errors:
             refused = InvalidInput("The payload does not match the spec.", tuple(errors))
             return _acknowledge(refused)
+        refused_here = self.state.refusal(payload)
+        if refused_here is not None:
+            return _acknowledge(refused_here)
         await self._play(client_event, sid)
+        if isinstance(client_event.success, dict) and "conversation_id" in client_event.success:
+            return {**client_event.success, "conversation_id": payload["conversation_id"]}
         return client_event.success
 
     async def _play(self, client_event: ClientEvent, sid: str) -> None:
@@ -195,6 +224,20 @@ class MockApp:
         if client_event.name == "join_conversation":
             for event in ON_JOIN:
                 await self.sio.emit(event, self.contract.server_events[event], to=sid)
+
+
+def _call(request: Request, body: dict[str, Any]) -> Call:
+    """A request that passed the spec, as the state reads it."""
+    return Call(
+        token=bearer_token(request.headers.get("authorization", "")) or "",
+        path={
+            name: int(value)
+            for name, value in request.path_params.items()
+            if value.isascii() and value.isdigit()
+        },
+        body=body,
+        query=dict(request.query_params),
+    )
 
 
 def _acknowledge(refused: DomainError) -> dict[str, Any]:
