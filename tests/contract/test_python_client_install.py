@@ -32,6 +32,15 @@ read = models.MessageReadEvent.model_validate(
 )
 assert read.message_ids == [3, 4] and sum(read.message_ids) == 7, read
 clients: tuple[type[HttpClient], type[SocketClient]] = (HttpClient, SocketClient)
+
+
+async def plain_strings_type_check(http: HttpClient, socket: SocketClient) -> None:
+    # An enum's value as a plain string, as the TypeScript client takes it.
+    await http.create_conversation("group", [2], title="Plans")
+    await http.create_conversation(models.ConversationKind.direct, [2])
+    await socket.typing(1, "start")
+
+
 print("ok")
 """
 

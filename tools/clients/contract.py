@@ -101,12 +101,22 @@ def _resolve(document: dict[str, Any], ref: str) -> str:
     return ref.removeprefix(SHARED)
 
 
-def _fields(schema: dict[str, Any]) -> tuple[Field, ...]:
+def _fields(schema: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> tuple[Field, ...]:
     required = set(schema.get("required", ()))
     return tuple(
-        Field(name, prop, name in required, prop.get("description", ""))
+        Field(name, _with_enum(prop, schemas), name in required, prop.get("description", ""))
         for name, prop in schema.get("properties", {}).items()
     )
+
+
+def _with_enum(prop: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A reference to a shared enum, carrying its values: a caller may pass the plain
+    string (`"group"`) as well as the generated enum's member."""
+    ref = prop.get("$ref", "")
+    target = schemas.get(ref.rpartition("#/$defs/")[2]) if "#/$defs/" in ref else None
+    if target is not None and "enum" in target:
+        return {**prop, "enum": target["enum"]}
+    return prop
 
 
 def _events(
@@ -137,7 +147,7 @@ def _events(
             if len(failures) != 1 or len(successes) != 1:
                 raise SpecShapeError(f"{name}: expected one success and one error reply")
             ack_error = failures[0]
-            fields = _fields(schemas[payload])
+            fields = _fields(schemas[payload], schemas)
             client.append(ClientEvent(name, payload, fields, successes[0], summary))
     return tuple(server.values()), tuple(client), connect_error, ack_error
 
@@ -165,7 +175,7 @@ def _operations(
                 path_params=_params(walked.parameters, "path"),
                 query_params=_params(walked.parameters, "query"),
                 body=body,
-                body_fields=_fields(schemas[body]) if body else (),
+                body_fields=_fields(schemas[body], schemas) if body else (),
                 # The JSON success body's shared schema; a non-JSON one (YAML) is text.
                 response=None
                 if json_content is None

@@ -60,7 +60,10 @@ def annotation(schema: dict[str, Any]) -> str:
         ref: str = schema["$ref"]
         if not ref.startswith(LOCAL):
             raise SpecShapeError(f"unsupported reference {ref}")
-        return "models." + ref.removeprefix(LOCAL)
+        named = "models." + ref.removeprefix(LOCAL)
+        if "enum" in schema:  # a StrEnum, or its value as a plain string
+            return named + " | " + annotation({"enum": schema["enum"]})
+        return named
     if "anyOf" in schema:
         return " | ".join(annotation(choice) for choice in schema["anyOf"])
     if "enum" in schema:

@@ -117,7 +117,11 @@ class HttpClient(HttpTransport):
         )
 
     async def create_conversation(
-        self, kind: models.ConversationKind, participant_ids: list[int], *, title: str | None = None
+        self,
+        kind: models.ConversationKind | Literal["direct", "group"],
+        participant_ids: list[int],
+        *,
+        title: str | None = None,
     ) -> models.Conversation:
         """Start a conversation.
 

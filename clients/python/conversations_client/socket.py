@@ -5,6 +5,8 @@ handler registrations."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from conversations_client import models
 from conversations_client.transport import Handler, SocketTransport
 
@@ -44,7 +46,9 @@ class SocketClient(SocketTransport):
         payload = models.ConversationRef.model_validate({"conversation_id": conversation_id})
         return await self._ack("leave_conversation", payload, models.RoomAck)
 
-    async def typing(self, conversation_id: int, state: models.TypingState) -> models.TypingAck:
+    async def typing(
+        self, conversation_id: int, state: models.TypingState | Literal["start", "stop"]
+    ) -> models.TypingAck:
         """The caller started or stopped typing.
 
         conversation_id: The conversation, whose room this socket has joined.
