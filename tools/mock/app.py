@@ -204,7 +204,7 @@ class MockApp:
         client_event = self.contract.client_events.get(event)
         if client_event is None:
             return _acknowledge(DomainError(f"Unknown event {event[:64]!r}."))
-        payload = args[0] if args else None
+        payload: Any = args[0] if args else None
         errors = self.contract.errors(client_event.payload, payload, "payload")
         if errors:
             refused = InvalidInput("The payload does not match the spec.", tuple(errors))
