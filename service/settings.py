@@ -20,7 +20,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PREFIX = "CHAT_"
-_REPO_SPECS = Path(__file__).resolve().parent.parent / "specs"
+# An installed wheel carries the specs as service/contract/ (setup.py); a checkout
+# serves the repository's own.
+_PACKAGED_SPECS = Path(__file__).resolve().parent / "contract"
+_SPECS = _PACKAGED_SPECS if _PACKAGED_SPECS.is_dir() else _PACKAGED_SPECS.parents[1] / "specs"
 
 
 def _rate(text: str) -> str:
@@ -52,7 +55,7 @@ class Settings(BaseSettings):
     # report. None by default: a header anyone can send names nobody.
     forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 65_536
-    specs_dir: str = str(_REPO_SPECS)
+    specs_dir: str = str(_SPECS)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # With Redis, several processes share rooms (python-socketio's Redis manager) and
     # presence; without it, one process holds both in memory.

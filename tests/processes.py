@@ -22,6 +22,15 @@ def service_process(database_url: str, log: Path, **env: str) -> Iterator[str]:
 
     The process logs to `log`, which a failing test can show.
     """
+    with installed_service(sys.executable, Path.cwd(), database_url, log, env) as url:
+        yield url
+
+
+@contextmanager
+def installed_service(
+    python: str, cwd: Path, database_url: str, log: Path, env: dict[str, str]
+) -> Iterator[str]:
+    """`python -m service` of the installation `python` belongs to, run in `cwd`."""
     environment = {
         **os.environ,
         "CHAT_DATABASE_URL": database_url,
@@ -34,7 +43,7 @@ def service_process(database_url: str, log: Path, **env: str) -> Iterator[str]:
     }
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service"], env=environment, stdout=sink, stderr=sink
+            [python, "-m", "service"], env=environment, stdout=sink, stderr=sink, cwd=cwd
         )
     try:
         yield _wait_until_listening(process, log)
