@@ -53,7 +53,7 @@ class MessageService:
         """Store a message; a repeated idempotency key returns the first one. Waits while
         the event outlet is behind, and raises `Overloaded`, having stored nothing,
         when it stays behind."""
-        clean_text("body.body", body, multiline=True)
+        body = clean_text("body.body", body, multiline=True)  # stored trimmed, as spec'd
         if client_message_id is not None:
             clean_text("body.client_message_id", client_message_id)
         await self._backpressure.admit()

@@ -373,3 +373,24 @@ async def test_a_reused_client_message_id_with_another_body_is_409(
     assert same.json() == first.json()
     history = await http.get(url, headers=alice.headers)
     assert [m["body"] for m in history.json()["items"]] == ["hi"]
+
+
+async def test_a_body_is_stored_and_answered_trimmed_and_retries_compare_trimmed(
+    http: httpx.AsyncClient,
+) -> None:
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    cid = (await _create(http, alice, kind="direct", participant_ids=[bob.id])).json()["id"]
+    url = f"/conversations/{cid}/messages"
+
+    sent = await http.post(
+        url, headers=alice.headers, json={"body": " \n hi\n  there \t", "client_message_id": "k"}
+    )
+    retried = await http.post(
+        url, headers=alice.headers, json={"body": "hi\n  there", "client_message_id": "k"}
+    )
+    history = await http.get(url, headers=bob.headers)
+
+    assert (sent.status_code, retried.status_code) == (201, 200)
+    assert sent.json()["body"] == "hi\n  there"
+    assert retried.json() == sent.json()
+    assert [m["body"] for m in history.json()["items"]] == ["hi\n  there"]

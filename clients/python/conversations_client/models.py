@@ -351,7 +351,7 @@ class MessageSummary(BaseModel):
     sender: UserSummary
     body: Annotated[str, Field(max_length=4000)]
     """
-    The message text.
+    The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
     """
     created_at: AwareDatetime
     """
@@ -449,7 +449,7 @@ class SendMessageRequest(BaseModel):
         ),
     ]
     """
-    Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
+    Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed before it is stored (and before a retry's body is compared with the first one's). No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
     """
     client_message_id: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[A-Za-z0-9._:-]+$")
@@ -482,7 +482,7 @@ class Message(BaseModel):
     sender: UserSummary
     body: Annotated[str, Field(max_length=4000)]
     """
-    The message text.
+    The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
     """
     client_message_id: Annotated[str | None, Field(max_length=64)]
     """

@@ -636,7 +636,7 @@ export interface components {
             /** @description Position in the conversation: 1 for its first message, then one more for each, in commit order. A participant's unread count is the conversation's `last_seq` minus their `last_read_seq`. */
             seq: number;
             sender: components["schemas"]["UserSummary"];
-            /** @description The message text. */
+            /** @description The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept). */
             body: string;
             /**
              * Format: date-time
@@ -797,7 +797,7 @@ export interface components {
             /** @description The conversation it belongs to. */
             conversation_id: number;
             sender: components["schemas"]["UserSummary"];
-            /** @description The message text. */
+            /** @description The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept). */
             body: string;
             /** @description The sender's idempotency key, if one was given. */
             client_message_id: string | null;
@@ -844,7 +844,7 @@ export interface components {
          *     }
          */
         SendMessageRequest: {
-            /** @description Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed. */
+            /** @description Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed before it is stored (and before a retry's body is compared with the first one's). No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed. */
             body: string;
             /** @description Idempotency key chosen by the client (a UUID or ULID, say). */
             client_message_id?: string | null;

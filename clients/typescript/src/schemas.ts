@@ -236,7 +236,7 @@ export interface MessageSummary {
   seq: number;
   sender: UserSummary;
   /**
-   * The message text.
+   * The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
    */
   body: string;
   /**
@@ -312,7 +312,7 @@ export interface ConversationPage {
  */
 export interface SendMessageRequest {
   /**
-   * Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed. No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
+   * Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed before it is stored (and before a retry's body is compared with the first one's). No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed.
    */
   body: string;
   /**
@@ -338,7 +338,7 @@ export interface Message {
   conversation_id: number;
   sender: UserSummary;
   /**
-   * The message text.
+   * The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
    */
   body: string;
   /**
