@@ -28,7 +28,7 @@ from websockets.asyncio.client import connect
 
 from bench.run import SECRET, ours_environment, pinned
 from service.auth.tokens import TokenCodec
-from service.services.clock import utc_now
+from service.domain.clock import utc_now
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "500"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from service.auth.addresses import AddressKeys
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
+from service.domain.clock import Clock, utc_now
 from service.notifiers.base import (
     Backpressure,
     ConversationNotifier,
@@ -17,7 +18,6 @@ from service.notifiers.base import (
 )
 from service.presence.store import PresenceStore
 from service.ratelimit import RateLimiter
-from service.services.clock import Clock, utc_now
 from service.services.container import Services
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService

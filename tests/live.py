@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from service.app import create_app
 from service.auth.tokens import TokenCodec
-from service.services.clock import utc_now
+from service.domain.clock import utc_now
 from service.settings import Settings
 from tests.schemas import receive_operations, send_operations, validate_ack, validate_event
 

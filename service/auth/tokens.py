@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from service.domain.clock import Clock
 from service.domain.errors import Unauthorized
-from service.services.clock import Clock
 from service.validation import canonical_id
 
 _ALGORITHM = "HS256"

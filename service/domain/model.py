@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MAX_ID = 2**53 - 1  # ids must stay exact in JavaScript numbers
-MESSAGE_BODY_MAX = 4000
 READ_EVENT_MAX_IDS = 100
 
 
@@ -37,10 +36,6 @@ class User:
     username: str
     display_name: str
     created_at: datetime
-
-    @property
-    def ref(self) -> UserRef:
-        return UserRef(self.id, self.username, self.display_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +79,6 @@ class ConversationView:
 
     conversation: Conversation
     last_read_seq: int
-
-    @property
-    def unread_count(self) -> int:
-        return self.conversation.last_seq - self.last_read_seq
 
 
 @dataclass(frozen=True, slots=True)

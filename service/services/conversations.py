@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from service.domain.clock import Clock
 from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
 from service.domain.events import (
     ConversationCreated,
@@ -24,7 +25,6 @@ from service.domain.model import (
     UserRef,
 )
 from service.notifiers.base import ConversationNotifier
-from service.services.clock import Clock
 from service.services.rules import clean_text, conversation_not_found, unique_ids, unknown_users
 from service.storage.ports import UnitOfWork
 from service.validation import canonical_id
@@ -159,9 +159,9 @@ class ConversationService:
         """The caller's conversations, newest activity first."""
         before = None if cursor is None else decode_cursor(cursor)
         async with self._uow_factory() as uow:
-            found = await uow.reads.conversations(caller_id, limit + 1, before, updated_since)
+            found = await uow.queries.conversations(caller_id, limit + 1, before, updated_since)
             page = found[:limit]
-            read = await uow.reads.read_seqs(caller_id, [c.id for c in page])
+            read = await uow.queries.read_seqs(caller_id, [c.id for c in page])
         views = tuple(ConversationView(c, read.get(c.id, 0)) for c in page)
         next_cursor = None
         if len(found) > limit:
@@ -177,7 +177,7 @@ class ConversationService:
     async def ids_for(self, user_id: int) -> list[int]:
         """The ids of the user's conversations (the rooms their sockets belong in)."""
         async with self._uow_factory() as uow:
-            return await uow.reads.conversation_ids(user_id)
+            return await uow.queries.conversation_ids(user_id)
 
     async def ensure_participant(self, caller_id: int, conversation_id: int) -> None:
         """`NotFound` unless the caller participates in the conversation."""
@@ -286,7 +286,7 @@ class ConversationService:
         self, uow: UnitOfWork, conversation_id: int, caller_id: int
     ) -> ConversationView:
         conversation = await self._participating(uow, conversation_id, caller_id)
-        read = await uow.reads.read_seqs(caller_id, [conversation_id])
+        read = await uow.queries.read_seqs(caller_id, [conversation_id])
         return ConversationView(conversation, read.get(conversation_id, 0))
 
     async def _load(self, uow: UnitOfWork, conversation_id: int) -> Conversation:

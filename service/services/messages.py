@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.domain.clock import Clock
 from service.domain.errors import Conflict, InputError, InvalidInput
 from service.domain.events import (
     ConversationActivity,
@@ -21,7 +22,6 @@ from service.domain.model import (
     UnreadSummary,
 )
 from service.notifiers.base import Backpressure, ConversationNotifier, MessageNotifier
-from service.services.clock import Clock
 from service.services.rules import clean_text, conversation_not_found
 from service.storage.ports import UnitOfWork
 
@@ -128,7 +128,7 @@ class MessageService:
             if not await uow.conversations.is_participant(conversation_id, caller_id):
                 raise conversation_not_found(conversation_id)
             newest_first = after is None
-            found = await uow.reads.messages(
+            found = await uow.queries.messages(
                 conversation_id, after, before, limit + 1, newest_first
             )
         page = found[:limit]
@@ -151,7 +151,7 @@ class MessageService:
                     position.last_seq - position.last_read_seq,
                 )
             await uow.read_states.set_watermark(conversation_id, caller_id, target.id, target.seq)
-            read_ids = await uow.reads.newly_read_ids(
+            read_ids = await uow.queries.newly_read_ids(
                 conversation_id,
                 caller_id,
                 position.last_read_message_id,
@@ -159,7 +159,7 @@ class MessageService:
                 READ_EVENT_MAX_IDS,
             )
             reader = await uow.conversations.participant(conversation_id, caller_id)
-            unread = await uow.reads.unread_by_conversation(caller_id)
+            unread = await uow.queries.unread_by_conversation(caller_id)
             await uow.commit()
         assert reader is not None, "a participant, checked in the same transaction"
         count = position.last_seq - target.seq
@@ -190,7 +190,7 @@ class MessageService:
     async def unread_summary(self, caller_id: int) -> UnreadSummary:
         """The caller's unread count per conversation (non-zero only) and in total."""
         async with self._uow_factory() as uow:
-            counts = await uow.reads.unread_by_conversation(caller_id)
+            counts = await uow.queries.unread_by_conversation(caller_id)
         nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
         return UnreadSummary(sum(n for _, n in nonzero), nonzero)
 

@@ -55,7 +55,7 @@ class PresenceService:
 
     async def online_contacts(self, user_id: int) -> list[int]:
         async with self._uow_factory() as uow:
-            contacts = await uow.reads.contacts(user_id)
+            contacts = await uow.queries.contacts(user_id)
         return sorted(await self._store.online(contacts))
 
     async def flush(self) -> None:
@@ -65,7 +65,7 @@ class PresenceService:
         if not changes:
             return
         async with self._uow_factory() as uow:
-            memberships = await uow.reads.memberships(changes)
+            memberships = await uow.queries.memberships(changes)
         audiences: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
         for conversation_id, members in sorted(memberships.items()):
             online = tuple(sorted(u for u in members if changes[u]))

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from service.auth.tokens import TokenClaims
 from service.background import BackgroundTasks
+from service.domain.clock import Clock
 from service.domain.errors import Unauthorized
 from service.domain.events import SessionEnded, SessionEndReason
 from service.notifiers.base import SessionNotifier
-from service.services.clock import Clock
 from service.services.users import UserService
 from service.storage.ports import UnitOfWork
 

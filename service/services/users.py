@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from service.auth.addresses import AddressKeys
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import IssuedToken, TokenClaims, TokenCodec
+from service.domain.clock import Clock
 from service.domain.errors import NotFound, Unauthorized
 from service.domain.model import TokenStanding, User, UserPage
 from service.ratelimit import RateLimiter
 from service.services import rules
-from service.services.clock import Clock
 from service.storage.ports import UnitOfWork
 
 # The rate policy that bounds password guesses per account from unknown addresses.
@@ -94,7 +94,7 @@ class UserService:
         claims = self._tokens.verify(token)
         async with self._uow_factory() as uow:
             await require_standing(uow, claims)
-            conversation_ids = await uow.reads.conversation_ids(claims.user_id)
+            conversation_ids = await uow.queries.conversation_ids(claims.user_id)
         return claims, conversation_ids
 
     async def get(self, user_id: int) -> User:
@@ -116,7 +116,7 @@ class UserService:
     async def directory(self, prefix: str | None, after: int, limit: int) -> UserPage:
         """Users by id, filtered by a username or display-name prefix."""
         async with self._uow_factory() as uow:
-            users = await uow.reads.search_users(prefix, after, limit + 1)
+            users = await uow.queries.search_users(prefix, after, limit + 1)
         page = tuple(users[:limit])
         next_after = page[-1].id if len(users) > limit else None
         return UserPage(page, next_after)
@@ -133,7 +133,7 @@ async def require_standing(uow: UnitOfWork, claims: TokenClaims) -> None:
     Asked of the database on every request, not cached: a logout must hold at once on
     every process, and limits keyed on the user must count only its valid tokens.
     """
-    standing = await uow.reads.token_standing(claims.user_id, claims.token_id)
+    standing = await uow.queries.token_standing(claims.user_id, claims.token_id)
     if standing is TokenStanding.NO_USER:
         raise Unauthorized("The token's user no longer exists.")
     if standing is TokenStanding.REVOKED:

@@ -46,14 +46,14 @@ class Database:
         self._sync_engine: Engine | None = None
         # SQLite has one writer, and a writer that finds the database locked sleeps in
         # growing steps (busy_timeout) before retrying; queueing here first hands the
-        # database over without sleeping. PostgreSQL needs no queue.
-        self.queue: asyncio.Lock | None = None
+        # database over without sleeping. PostgreSQL needs no such lock.
+        self.one_writer: asyncio.Lock | None = None
         if is_sqlite(database_url):
             url = self.engine.url.set(drivername="sqlite+pysqlite")
             self._sync_engine = create_sync_engine(url, connect_args={"timeout": 30})
             _configure_sqlite(self._sync_engine)
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
-            self.queue = asyncio.Lock()
+            self.one_writer = asyncio.Lock()
         self._async_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> AsyncSession:

@@ -7,7 +7,7 @@ hand-offs) took three times as long as alone, and the transaction holds SQLite's
 single write lock all that time (see `make bench` in the README). Running the
 statements right away instead costs the loop tens of microseconds each, never a
 wait: a local SQLite file in WAL mode answers without network or fsync, and
-`Database.queue` lets only one unit of work at a time reach it, so a statement
+`Database.one_writer` lets only one unit of work at a time reach it, so a statement
 never waits for another transaction's lock either. (Several processes on one
 SQLite file could still make a statement wait up to busy_timeout, blocking the
 loop: run several processes on PostgreSQL, as the README says.)

@@ -263,7 +263,7 @@ class UnitOfWork(ABC):
     messages: MessageRepository
     read_states: ReadStateRepository
     revoked_tokens: RevokedTokenRepository
-    reads: ReadModel
+    queries: ReadModel
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

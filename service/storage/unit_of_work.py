@@ -27,8 +27,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
-        if self._database.queue is not None:
-            await self._database.queue.acquire()
+        if self._database.one_writer is not None:
+            await self._database.one_writer.acquire()
         session = self._database.session()
         self._session = session
         self.users = SqlAlchemyUserRepository(session)
@@ -36,7 +36,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.messages = SqlAlchemyMessageRepository(session)
         self.read_states = SqlAlchemyReadStateRepository(session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(session)
-        self.reads = SqlAlchemyReadModel(session)
+        self.queries = SqlAlchemyReadModel(session)
         return self
 
     async def __aexit__(
@@ -51,8 +51,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             await session.rollback()
         finally:
             await session.close()
-            if self._database.queue is not None:
-                self._database.queue.release()
+            if self._database.one_writer is not None:
+                self._database.one_writer.release()
 
     async def commit(self) -> None:
         await self._require_session().commit()

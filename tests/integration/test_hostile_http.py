@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from service.auth.tokens import TokenCodec
-from service.services.clock import utc_now
+from service.domain.clock import utc_now
 from tests.live import JWT_SECRET, register
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from service.auth.tokens import TokenCodec
-from service.services.clock import utc_now
+from service.domain.clock import utc_now
 from tests.live import JWT_SECRET, create_group, refusal, register
 from tests.raw_socket import RawSocket, raw_socket
 from tests.schemas import load, validate_ack

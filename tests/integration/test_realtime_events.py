@@ -227,7 +227,7 @@ async def test_a_token_for_another_server_secret_is_refused(base_url: str) -> No
     import socketio
 
     from service.auth.tokens import TokenCodec
-    from service.services.clock import utc_now
+    from service.domain.clock import utc_now
 
     forged = TokenCodec("not-the-server-secret-" + "q" * 32, 60, utc_now).issue(1)
     client = socketio.AsyncClient(reconnection=False)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from service.bootstrap import bootstrap
-from service.domain.model import UserRef
+from service.domain.model import ConversationView, UserRef
 from service.presence.store import InProcessPresenceStore
 from service.realtime.outbound import Backlog
 from service.services.container import Services
@@ -94,6 +94,11 @@ class World:
     def clear_events(self) -> None:
         self.conversation_events.events.clear()
         self.message_events.events.clear()
+
+
+def unread(view: ConversationView) -> int:
+    """A participant's unread count, as the API answers it (`last_seq - last_read_seq`)."""
+    return view.conversation.last_seq - view.last_read_seq
 
 
 @pytest.fixture(scope="session")
