@@ -56,15 +56,18 @@ TS_CLIENT := clients/typescript
 PY_CLIENT := clients/python/conversations_client
 # Everything `make generate clients` writes that is committed (the TypeScript build in
 # clients/typescript/dist is not; the /demo bundle is, so `make run` needs no Node).
-GENERATED := generated/models.py \
+SERVER_INTERFACES := generated/http_server.py
+GENERATED := generated/models.py $(SERVER_INTERFACES) \
 	$(TS_CLIENT)/src/http.ts $(TS_CLIENT)/src/schemas.ts $(TS_CLIENT)/src/events.ts \
 	$(PY_CLIENT)/models.py $(PY_CLIENT)/http.py $(PY_CLIENT)/socket.py service/web/demo.js
 
 mock: install  ## Serve a mock of both specs, from their examples, on http://127.0.0.1:4010
 	$(PY) -m tools.mock
 
-generate: install  ## Regenerate generated/ from the shared schemas
+generate: install  ## Regenerate generated/: the models, and the server interfaces and binders
 	$(CODEGEN) --extra-fields forbid --output generated/models.py
+	$(PY) -m tools.server
+	$(VENV)/bin/ruff format --quiet $(SERVER_INTERFACES)
 
 # The service's models refuse unknown fields; the client's ignore them, so a client of
 # this version keeps working when the server adds a field.

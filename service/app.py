@@ -18,13 +18,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from generated.http_server import http_routes
 from service.bootstrap import bootstrap
 from service.domain.errors import DomainError
 from service.http import problems
 from service.http.observed import RequestMetrics, metrics_routes
+from service.http.operations import Operations
 from service.http.origins import OriginGate
 from service.http.pages import page_routes
-from service.http.routes import routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.metrics import Metrics
 from service.notifiers.socketio import (
@@ -163,7 +164,7 @@ def create_app(settings: Settings) -> ASGIApp:
     middleware.append(Middleware(RequestMetrics, metrics=metrics))
     middleware.append(Middleware(UnexpectedErrorMiddleware))
     http_app = Starlette(
-        routes=[*routes(), *page_routes(), *metrics_routes()],
+        routes=[*http_routes(Operations()), *page_routes(), *metrics_routes()],
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={

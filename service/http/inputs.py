@@ -109,8 +109,8 @@ def _integer(location: str, raw: str, minimum: int, maximum: int) -> int:
     return value
 
 
-def path_id(request: Request, name: str) -> int:
-    return _integer(f"path.{name}", request.path_params[name], 1, MAX_ID)
+def path_id(request: Request, name: str, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    return _integer(f"path.{name}", request.path_params[name], minimum, maximum)
 
 
 def query_int(request: Request, name: str, minimum: int, maximum: int) -> int | None:
@@ -123,7 +123,9 @@ def query_limit(request: Request) -> int:
     return DEFAULT_LIMIT if limit is None else limit
 
 
-def query_text(request: Request, name: str, min_length: int, max_length: int) -> str | None:
+def query_text(
+    request: Request, name: str, min_length: int, max_length: int, pattern: str | None = None
+) -> str | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
@@ -131,6 +133,9 @@ def query_text(request: Request, name: str, min_length: int, max_length: int) ->
         raise _invalid(f"query.{name}", f"must have {min_length} to {max_length} characters")
     if "\x00" in raw:
         raise _invalid(f"query.{name}", "must not contain NUL")
+    # JSON Schema's patterns search, as re.search does; the spec's are anchored.
+    if pattern is not None and re.search(pattern, raw) is None:
+        raise _invalid(f"query.{name}", f"must match {pattern}")
     return raw
 
 

@@ -39,11 +39,18 @@ _STATUS = {
 class HttpProblem(Exception):
     """A transport-level refusal (bad JSON, wrong media type, body too large)."""
 
-    def __init__(self, code: str, detail: str, errors: list[dto.FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        errors: list[dto.FieldError] | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.errors = errors
+        self.status = status  # None: the code's own status
 
 
 def problem(
@@ -100,7 +107,7 @@ def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
 async def on_http_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HttpProblem)
     log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.detail)
-    return problem(request, exc.code, exc.detail, exc.errors)
+    return problem(request, exc.code, exc.detail, exc.errors, exc.status)
 
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:

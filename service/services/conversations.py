@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from service.domain.clock import Clock
 from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
@@ -27,39 +25,12 @@ from service.domain.model import (
 from service.notifiers.base import ConversationNotifier
 from service.services.rules import clean_text, conversation_not_found, unique_ids, unknown_users
 from service.storage.ports import UnitOfWork
-from service.validation import canonical_id
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedConversation:
     view: ConversationView
     created: bool
-
-
-def encode_cursor(cursor: ActivityCursor) -> str:
-    raw = f"{cursor.updated_at.isoformat()}|{cursor.conversation_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_cursor(value: str) -> ActivityCursor:
-    invalid = InvalidInput(
-        "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
-    )
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, _, conversation_id = raw.partition("|")
-        updated_at = datetime.fromisoformat(stamp)
-        if updated_at.tzinfo is None:
-            raise invalid
-        # In range as UTC too: 0001-01-01T00:00+01:00 is not, and fails in the database.
-        updated_at = updated_at.astimezone(UTC)
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
-        raise invalid from exc
-    # Only the ids encode_cursor writes: one beyond 64 bits would fail in the database.
-    cursor_id = canonical_id(conversation_id)
-    if cursor_id is None:
-        raise invalid
-    return ActivityCursor(updated_at, cursor_id)
 
 
 class ConversationService:
@@ -153,11 +124,11 @@ class ConversationService:
         self,
         caller_id: int,
         limit: int,
-        cursor: str | None,
+        before: ActivityCursor | None,
         updated_since: datetime | None,
     ) -> ConversationPage:
-        """The caller's conversations, newest activity first."""
-        before = None if cursor is None else decode_cursor(cursor)
+        """The caller's conversations, newest activity first; only those older than
+        `before` when given."""
         async with self._uow_factory() as uow:
             found = await uow.queries.conversations(caller_id, limit + 1, before, updated_since)
             page = found[:limit]

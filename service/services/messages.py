@@ -22,7 +22,7 @@ from service.domain.model import (
     UnreadSummary,
 )
 from service.notifiers.base import Backpressure, ConversationNotifier, MessageNotifier
-from service.services.rules import clean_text, conversation_not_found
+from service.services.rules import BLANKS, clean_text, conversation_not_found
 from service.storage.ports import UnitOfWork
 
 
@@ -81,7 +81,8 @@ class MessageService:
             first = await uow.messages.find_by_client_id(
                 conversation_id, sender_id, client_message_id
             )
-        return first if first is not None and first.body == body else None
+        # Compared as stored: trimmed (a body that is not clean text matches nothing).
+        return first if first is not None and first.body == body.strip(BLANKS) else None
 
     async def _store(
         self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
