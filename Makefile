@@ -56,7 +56,7 @@ TS_CLIENT := clients/typescript
 PY_CLIENT := clients/python/conversations_client
 # Everything `make generate clients` writes that is committed (the TypeScript build in
 # clients/typescript/dist is not; the /demo bundle is, so `make run` needs no Node).
-SERVER_INTERFACES := generated/http_server.py
+SERVER_INTERFACES := generated/http_server.py generated/socket_server.py
 GENERATED := generated/models.py $(SERVER_INTERFACES) \
 	$(TS_CLIENT)/src/http.ts $(TS_CLIENT)/src/schemas.ts $(TS_CLIENT)/src/events.ts \
 	$(PY_CLIENT)/models.py $(PY_CLIENT)/http.py $(PY_CLIENT)/socket.py service/web/demo.js

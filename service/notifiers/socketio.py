@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import socketio
 from pydantic import BaseModel
 
 from generated import models as generated
+from generated.socket_server import (
+    ConversationRoom,
+    ServerEvents,
+    UserRoom,
+    conversation_room,
+    members_room,
+    session_room,
+    user_room,
+)
 from service import dto
 from service.domain.events import (
     ConversationActivity,
@@ -25,7 +34,6 @@ from service.domain.events import (
     UnreadCountUpdated,
 )
 from service.metrics import Metrics
-from service.notifiers import rooms
 from service.notifiers.base import (
     ConversationNotifier,
     MessageNotifier,
@@ -43,8 +51,9 @@ SESSION_ENDED = "session_ended"
 
 
 class SocketIOEmitter:
-    """Emits DTOs. A failed emit is logged, never raised: the change is already
-    committed, and clients catch up through the HTTP cursors."""
+    """The outlet of the generated `ServerEvents`, and room membership across
+    processes. A failed emit is logged, never raised: the change is already committed,
+    and clients catch up through the HTTP cursors."""
 
     def __init__(
         self, sio: socketio.AsyncServer, presence: PresenceStore, metrics: Metrics
@@ -54,11 +63,7 @@ class SocketIOEmitter:
         self.metrics = metrics
 
     async def emit(
-        self,
-        event: str,
-        payload: BaseModel,
-        room: str | list[str],
-        skip_user: int | None = None,
+        self, event: str, payload: BaseModel, rooms: Sequence[str], skip_user: int | None
     ) -> None:
         """Emit to a room, or once to each socket in any of several rooms; never to
         the sockets of `skip_user`, in whichever process they are."""
@@ -66,12 +71,13 @@ class SocketIOEmitter:
             skip: list[str] | None = None
             if skip_user is not None:
                 skip = await self.presence.sids(skip_user)
+            to = rooms[0] if len(rooms) == 1 else list(rooms)
             await self.sio.emit(
-                event, payload.model_dump(mode="json"), to=room, skip_sid=skip, namespace=NAMESPACE
+                event, payload.model_dump(mode="json"), to=to, skip_sid=skip, namespace=NAMESPACE
             )
             self.metrics.events.labels(event).inc()
         except Exception:
-            log.exception("emitting %s to %s failed", event, room)
+            log.exception("emitting %s to %s failed", event, rooms)
 
     async def leave(self, user_id: int, *leaving: str) -> None:
         """Take every socket of a user, in any process, out of rooms."""
@@ -102,31 +108,28 @@ class SocketIOEmitter:
 class SocketIOConversationNotifier(ConversationNotifier):
     def __init__(self, emitter: SocketIOEmitter) -> None:
         self._emitter = emitter
+        self._events = ServerEvents(emitter)
 
     async def conversation_created(self, event: ConversationCreated) -> None:
         conversation = event.conversation
         # Into the members room first, so that no later activity passes them by.
-        await self._emitter.join(event.user_ids, rooms.members(conversation.id))
+        await self._emitter.join(event.user_ids, members_room(conversation.id))
         # Newcomers start with everything read: one payload serves them all.
         payload = dto.conversation(conversation, last_read_seq=conversation.last_seq)
-        targets = [rooms.user(user_id) for user_id in event.user_ids]
-        await self._emitter.emit("conversation_created", payload, targets)
+        targets = [user_room(user_id) for user_id in event.user_ids]
+        await self._events.conversation_created(payload, targets)
 
     async def conversation_updated(self, event: ConversationUpdated) -> None:
         payload = dto.conversation_change(event)
-        await self._emitter.emit(
-            "conversation_updated", payload, rooms.members(event.conversation_id)
-        )
+        await self._events.conversation_updated(payload, members_room(event.conversation_id))
 
     async def conversation_activity(self, event: ConversationActivity) -> None:
         payload = dto.conversation_activity(event)
-        await self._emitter.emit(
-            "conversation_activity", payload, rooms.members(event.conversation_id)
-        )
+        await self._events.conversation_activity(payload, members_room(event.conversation_id))
 
     async def conversation_deleted(self, event: ConversationDeleted) -> None:
-        joined = rooms.conversation(event.conversation_id)
-        members = rooms.members(event.conversation_id)
+        joined = conversation_room(event.conversation_id)
+        members = members_room(event.conversation_id)
         # Leave the rooms first, so a removed user gets nothing more from them.
         if event.reason is RemovalReason.DELETED:
             await self._emitter.close(joined)
@@ -138,28 +141,30 @@ class SocketIOConversationNotifier(ConversationNotifier):
             conversation_id=event.conversation_id, reason=generated.Reason(event.reason.value)
         )
         for user_id in event.user_ids:
-            await self._emitter.emit("conversation_deleted", payload, rooms.user(user_id))
+            await self._events.conversation_deleted(payload, user_room(user_id))
 
 
 class SocketIOMessageNotifier(MessageNotifier):
     def __init__(self, emitter: SocketIOEmitter) -> None:
         self._emitter = emitter
+        self._events = ServerEvents(emitter)
 
     async def message_created(self, event: MessageCreated) -> None:
         payload = dto.message(event.message)
-        await self._emitter.emit(
-            "message_created", payload, rooms.conversation(event.message.conversation_id)
+        await self._events.message_created(
+            payload, conversation_room(event.message.conversation_id)
         )
 
     async def messages_read(self, event: MessagesRead) -> None:
         # One emit to both rooms: a reader's socket in both gets it once.
-        targets = [rooms.conversation(event.conversation_id), rooms.user(event.reader.id)]
-        await self._emitter.emit("message_read", dto.message_read(event), targets)
+        targets: list[ConversationRoom | UserRoom] = [
+            conversation_room(event.conversation_id),
+            user_room(event.reader.id),
+        ]
+        await self._events.message_read(dto.message_read(event), targets)
 
     async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
-        await self._emitter.emit(
-            "unread_count_updated", dto.unread_count(event), rooms.user(event.user_id)
-        )
+        await self._events.unread_count_updated(dto.unread_count(event), user_room(event.user_id))
 
     async def messages_delivered(self, event: MessagesDelivered) -> None:
         payload = generated.MessageDeliveredEvent(
@@ -167,14 +172,13 @@ class SocketIOMessageNotifier(MessageNotifier):
             recipient_id=event.recipient_id,
             last_delivered_message_id=event.last_delivered_message_id,
         )
-        await self._emitter.emit(
-            "message_delivered", payload, rooms.conversation(event.conversation_id)
-        )
+        await self._events.message_delivered(payload, conversation_room(event.conversation_id))
 
 
 class SocketIOPresenceNotifier(PresenceNotifier):
     def __init__(self, emitter: SocketIOEmitter) -> None:
         self._emitter = emitter
+        self._events = ServerEvents(emitter)
 
     async def presence_changed(self, event: PresenceChanged) -> None:
         payload = generated.PresenceChangedEvent(
@@ -182,8 +186,8 @@ class SocketIOPresenceNotifier(PresenceNotifier):
             offline=list(event.offline),
         )
         # One emit to every room: a socket in several of them gets it once.
-        targets = [rooms.members(cid) for cid in event.conversation_ids]
-        await self._emitter.emit("presence_changed", payload, targets)
+        targets = [members_room(cid) for cid in event.conversation_ids]
+        await self._events.presence_changed(payload, targets)
 
     async def typing_changed(self, event: TypingChanged) -> None:
         payload = generated.TypingEvent(
@@ -191,15 +195,16 @@ class SocketIOPresenceNotifier(PresenceNotifier):
             user_id=event.user_id,
             state=generated.TypingState(event.state.value),
         )
-        await self._emitter.emit(
-            "typing", payload, rooms.conversation(event.conversation_id), skip_user=event.user_id
+        await self._events.typing(
+            payload, conversation_room(event.conversation_id), skip_user=event.user_id
         )
 
 
 class SocketIOSessionNotifier(SessionNotifier):
     def __init__(self, emitter: SocketIOEmitter) -> None:
         self._emitter = emitter
+        self._events = ServerEvents(emitter)
 
     async def session_ended(self, event: SessionEnded) -> None:
         payload = generated.SessionEndedEvent(reason=generated.SessionEndReason(event.reason.value))
-        await self._emitter.emit(SESSION_ENDED, payload, rooms.session(event.token_id))
+        await self._events.session_ended(payload, session_room(event.token_id))

@@ -1,75 +1,54 @@
 """Socket.IO entry point: authenticates sockets and routes client events to services.
 
-Handlers never touch the database; they validate payloads against the generated
-models and call services. Every client event is answered through its
-acknowledgement: a success DTO, or `AckError`.
+Handlers never touch the database; they implement the generated `ClientEvents`
+(generated/socket_server.py), whose binder reads each payload as its generated model,
+and call services. Every client event is answered through its acknowledgement: a
+success DTO, or `AckError` for a refusal raised as `DomainError`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import socketio
-from pydantic import BaseModel, ValidationError
 
 from generated import models as dto
+from generated.socket_server import (
+    ClientEvents,
+    client_event_handlers,
+    conversation_room,
+    members_room,
+    session_room,
+    user_room,
+)
 from service.auth.tokens import bearer_token
 from service.background import BackgroundTasks
 from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
 from service.domain.events import TypingState
 from service.dto import ack_error
 from service.metrics import Metrics
-from service.notifiers import rooms
 from service.ratelimit import RateLimited
+from service.realtime.binding import SocketCall
 from service.realtime.handshakes import client_address
 from service.realtime.packets import Refusal
 from service.services.container import Services
-from service.validation import input_errors, integral_floats_as_ints
 
 log = logging.getLogger(__name__)
 
 _NAMESPACE_CONNECTS = "chat.namespace_connects"
 
-Handler = Callable[[str, int, tuple[Any, ...]], Awaitable[dict[str, Any]]]
 
-
-Payload = TypeVar("Payload", bound=BaseModel)
-
-
-def _payload(args: tuple[Any, ...], model: type[Payload]) -> Payload:
-    if len(args) != 1 or not isinstance(args[0], dict):
-        raise InvalidInput("The event takes one JSON object as its only argument.")
-    try:
-        # Through JSON, so strict mode reads enums and the like as a JSON client sent them.
-        raw = json.dumps(integral_floats_as_ints(args[0]), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The payload is not a JSON object (it holds bytes or NaN).") from exc
-    try:
-        return model.model_validate_json(raw, strict=True)
-    except ValidationError as exc:
-        raise InvalidInput(
-            f"The payload does not match {model.__name__}.", input_errors("payload", exc)
-        ) from exc
-
-
-class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc]
     def __init__(self, namespace: str, services: Services, metrics: Metrics | None = None) -> None:
         super().__init__(namespace)
         self.services = services
         self.metrics = metrics or Metrics()
         self._presence_work = BackgroundTasks()
         self._arrivals: dict[str, asyncio.Task[None]] = {}
-        self._client_events: dict[str, Handler] = {
-            "join_conversation": self._join_conversation,
-            "leave_conversation": self._leave_conversation,
-            "typing": self._typing,
-            "mark_delivered": self._mark_delivered,
-            "refresh_token": self._refresh_token,
-        }
+        # The spec's client events, bound to the handlers below, and no other.
+        self._client_events = client_event_handlers(self)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self._count_reconnect(environ)
@@ -99,10 +78,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             # acknowledgement.
             conversations = set(conversation_ids)
             await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
-            for room in [rooms.user(user_id), rooms.session(claims.token_id)]:
-                await self.enter_room(sid, room)
+            await self.enter_room(sid, user_room(user_id))
+            await self.enter_room(sid, session_room(claims.token_id))
             for conversation_id in conversations:
-                await self.enter_room(sid, rooms.members(conversation_id))
+                await self.enter_room(sid, members_room(conversation_id))
         except BaseException:
             await self.services.presence.disconnected(user_id, sid)  # gives the claim back
             raise
@@ -149,9 +128,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             # record; from here on they do. Catch up with any made before.
             now = set(await self.services.conversations.ids_for(user_id))
             for conversation_id in now - conversations:
-                await self.enter_room(sid, rooms.members(conversation_id))
+                await self.enter_room(sid, members_room(conversation_id))
             for conversation_id in conversations - now:
-                await self.leave_room(sid, rooms.members(conversation_id))
+                await self.leave_room(sid, members_room(conversation_id))
         except Exception:
             # The socket works without either; its rooms catch up when it reconnects.
             log.exception("recording the presence or rooms of socket %s failed", sid)
@@ -202,58 +181,56 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         handler = self._client_events.get(event) if isinstance(event, str) else None
         if handler is None:
             raise DomainError(f"Unknown event {str(event)[:64]!r}.")
-        return await handler(sid, user_id, args)
+        return await handler(SocketCall(sid, user_id), args)
 
-    async def _join_conversation(
-        self, sid: str, user_id: int, args: tuple[Any, ...]
-    ) -> dict[str, Any]:
-        ref = _payload(args, dto.ConversationRef)
-        await self.services.conversations.ensure_participant(user_id, ref.conversation_id)
-        await self.enter_room(sid, rooms.conversation(ref.conversation_id))
-        return dto.RoomAck(ok=True, conversation_id=ref.conversation_id).model_dump(mode="json")
+    async def join_conversation(
+        self, socket: SocketCall, payload: dto.ConversationRef
+    ) -> dto.RoomAck | dto.AckError:
+        conversation_id = payload.conversation_id
+        await self.services.conversations.ensure_participant(socket.user_id, conversation_id)
+        await self.enter_room(socket.sid, conversation_room(conversation_id))
+        return dto.RoomAck(ok=True, conversation_id=conversation_id)
 
-    async def _leave_conversation(
-        self, sid: str, user_id: int, args: tuple[Any, ...]
-    ) -> dict[str, Any]:
-        ref = _payload(args, dto.ConversationRef)
-        await self.leave_room(sid, rooms.conversation(ref.conversation_id))
-        return dto.RoomAck(ok=True, conversation_id=ref.conversation_id).model_dump(mode="json")
+    async def leave_conversation(
+        self, socket: SocketCall, payload: dto.ConversationRef
+    ) -> dto.RoomAck | dto.AckError:
+        await self.leave_room(socket.sid, conversation_room(payload.conversation_id))
+        return dto.RoomAck(ok=True, conversation_id=payload.conversation_id)
 
-    async def _typing(self, sid: str, user_id: int, args: tuple[Any, ...]) -> dict[str, Any]:
-        request = _payload(args, dto.TypingRequest)
-        cid = request.conversation_id
+    async def typing(
+        self, socket: SocketCall, payload: dto.TypingRequest
+    ) -> dto.TypingAck | dto.AckError:
+        cid = payload.conversation_id
         # Joining checked participation; removal takes sockets out of the room.
-        if rooms.conversation(cid) not in self.rooms(sid):
+        if conversation_room(cid) not in self.rooms(socket.sid):
             raise NotFound(f"Join conversation {cid} before typing in it.")
-        state = TypingState(request.state.value)
-        ttl = await self.services.typing.update(user_id, cid, state)
-        return dto.TypingAck(ok=True, conversation_id=cid, expires_in_seconds=ttl).model_dump(
-            mode="json"
+        state = TypingState(payload.state.value)
+        ttl = await self.services.typing.update(socket.user_id, cid, state)
+        return dto.TypingAck(ok=True, conversation_id=cid, expires_in_seconds=ttl)
+
+    async def mark_delivered(
+        self, socket: SocketCall, payload: dto.MarkDeliveredRequest
+    ) -> dto.DeliveryAck | dto.AckError:
+        cid = payload.conversation_id
+        watermark = await self.services.messages.mark_delivered(
+            socket.user_id, cid, payload.message_id
         )
+        return dto.DeliveryAck(ok=True, conversation_id=cid, last_delivered_message_id=watermark)
 
-    async def _mark_delivered(
-        self, sid: str, user_id: int, args: tuple[Any, ...]
-    ) -> dict[str, Any]:
-        request = _payload(args, dto.MarkDeliveredRequest)
-        cid = request.conversation_id
-        watermark = await self.services.messages.mark_delivered(user_id, cid, request.message_id)
-        ack = dto.DeliveryAck(ok=True, conversation_id=cid, last_delivered_message_id=watermark)
-        return ack.model_dump(mode="json")
-
-    async def _refresh_token(self, sid: str, user_id: int, args: tuple[Any, ...]) -> dict[str, Any]:
-        request = _payload(args, dto.RefreshTokenRequest)
-        claims = await self.services.sessions.refresh(user_id, request.token)
-        async with self.session(sid) as session:
+    async def refresh_token(
+        self, socket: SocketCall, payload: dto.RefreshTokenRequest
+    ) -> dto.SessionAck | dto.AckError:
+        claims = await self.services.sessions.refresh(socket.user_id, payload.token)
+        async with self.session(socket.sid) as session:
             previous = session["token_id"]
             session["token_id"] = claims.token_id
         if previous != claims.token_id:
             # The socket now lives and dies with the new token, not the old one.
-            await self.enter_room(sid, rooms.session(claims.token_id))
-            await self.leave_room(sid, rooms.session(previous))
+            await self.enter_room(socket.sid, session_room(claims.token_id))
+            await self.leave_room(socket.sid, session_room(previous))
             self.services.sessions.opened(claims)
             self.services.sessions.closed(previous)
-        ack = dto.SessionAck(ok=True, expires_in_seconds=self.services.sessions.expires_in(claims))
-        return ack.model_dump(mode="json")
+        return dto.SessionAck(ok=True, expires_in_seconds=self.services.sessions.expires_in(claims))
 
 
 def _handshake_token(environ: dict[str, Any], auth: Any) -> object:
