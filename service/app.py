@@ -1,4 +1,5 @@
-"""ASGI application: Socket.IO in front, Starlette behind it for HTTP."""
+"""The composition root, the one place that wires adapters into services and both
+transports around them: Socket.IO in front, Starlette behind it for HTTP."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
@@ -19,7 +21,10 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from generated.http_server import http_routes
-from service.bootstrap import bootstrap
+from service.auth.addresses import AddressKeys
+from service.auth.passwords import PasswordHasher
+from service.auth.tokens import TokenCodec
+from service.domain.clock import Clock, utc_now
 from service.domain.errors import DomainError
 from service.http import problems
 from service.http.observed import RequestMetrics, metrics_routes
@@ -28,14 +33,8 @@ from service.http.origins import OriginGate
 from service.http.pages import page_routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.metrics import Metrics
-from service.notifiers.socketio import (
-    SESSION_ENDED,
-    SocketIOConversationNotifier,
-    SocketIOEmitter,
-    SocketIOMessageNotifier,
-    SocketIOPresenceNotifier,
-    SocketIOSessionNotifier,
-)
+from service.outlet.port import Backpressure, EventOutlet, Unhurried
+from service.outlet.socketio import SESSION_ENDED, SocketIOEmitter, SocketIOOutlet
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.ratelimit import RateLimited, RateLimiter
@@ -45,9 +44,17 @@ from service.realtime.namespace import ChatNamespace
 from service.realtime.outbound import Backlog, count_queues
 from service.realtime.packets import ContractPacket
 from service.realtime.polling import end_polls_on_close
+from service.services.container import Services
+from service.services.conversations import ConversationService
+from service.services.messages import MessageService
+from service.services.presence import PresenceService
+from service.services.sessions import SessionService
+from service.services.typing import TypingService
+from service.services.users import LOGIN_ATTEMPTS_PER_ACCOUNT, UserService
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
+from service.storage.ports import UnitOfWork
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -92,8 +99,16 @@ def instrument_admin_ui(sio: socketio.AsyncServer, settings: Settings, limits: R
     sio.instrument(auth=signed_in, mode="production", read_only=True)
 
 
-def create_app(settings: Settings) -> ASGIApp:
-    database = Database(settings.database_url)
+@dataclass(frozen=True)
+class _Realtime:
+    sio: socketio.AsyncServer
+    presence: PresenceStore
+    backlog: Backlog
+
+
+def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
+    """The Socket.IO server, its client manager (in-process, or Redis across processes)
+    with its delivery bounds, and where presence is kept."""
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
     presence: PresenceStore
     if settings.redis_url:
@@ -110,7 +125,6 @@ def create_app(settings: Settings) -> ASGIApp:
         ping_interval=settings.ping_interval_seconds,
         ping_timeout=settings.ping_timeout_seconds,
     )
-    metrics = Metrics()
     backlog = Backlog(settings.max_backlog_packets, settings.backlog_wait_seconds, metrics)
     count_queues(sio.eio, backlog)
     end_polls_on_close(sio.eio)
@@ -120,16 +134,49 @@ def create_app(settings: Settings) -> ASGIApp:
     manager.max_queued = settings.max_queued_packets
     manager.slow_seconds = settings.slow_socket_seconds
     manager.metrics = metrics
-    emitter = SocketIOEmitter(sio, presence, metrics)
-    services = bootstrap(
+    return _Realtime(sio, presence, backlog)
+
+
+def _http_app(settings: Settings, metrics: Metrics, lifespan: Any) -> Starlette:
+    """The generated HTTP binder on the operations, the pages, metrics, and the
+    problem answers of every refusal."""
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    # Inside CORS, so that CORS headers reach its answers too; outside the handler of
+    # unexpected errors, so that their 500s are timed like any answer.
+    middleware.append(Middleware(RequestMetrics, metrics=metrics))
+    middleware.append(Middleware(UnexpectedErrorMiddleware))
+    return Starlette(
+        routes=[*http_routes(Operations()), *page_routes(), *metrics_routes()],
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            DomainError: problems.on_domain_error,
+            problems.HttpProblem: problems.on_http_problem,
+            HTTPException: problems.on_http_exception,
+        },
+    )
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    database = Database(settings.database_url)
+    metrics = Metrics()
+    realtime = _realtime(settings, metrics)
+    sio, presence = realtime.sio, realtime.presence
+    services = build_services(
         settings=settings,
         uow_factory=partial(SqlAlchemyUnitOfWork, database),
-        conversation_notifier=SocketIOConversationNotifier(emitter),
-        message_notifier=SocketIOMessageNotifier(emitter),
-        presence_notifier=SocketIOPresenceNotifier(emitter),
-        session_notifier=SocketIOSessionNotifier(emitter),
+        events=SocketIOOutlet(SocketIOEmitter(sio, presence, metrics)),
         presence_store=presence,
-        backpressure=backlog,
+        backpressure=realtime.backlog,
     )
     sio.register_namespace(ChatNamespace("/", services, metrics))
     if settings.admin_ui_username and settings.admin_ui_password:
@@ -149,32 +196,8 @@ def create_app(settings: Settings) -> ASGIApp:
             await services.limits.close()
             await database.dispose()
 
-    middleware = []
-    if settings.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "PATCH", "DELETE"],
-                allow_headers=["Authorization", "Content-Type"],
-            )
-        )
-    # Inside CORS, so that CORS headers reach its answers too; outside the handler of
-    # unexpected errors, so that their 500s are timed like any answer.
-    middleware.append(Middleware(RequestMetrics, metrics=metrics))
-    middleware.append(Middleware(UnexpectedErrorMiddleware))
-    http_app = Starlette(
-        routes=[*http_routes(Operations()), *page_routes(), *metrics_routes()],
-        middleware=middleware,
-        lifespan=lifespan,
-        exception_handlers={
-            DomainError: problems.on_domain_error,
-            problems.HttpProblem: problems.on_http_problem,
-            HTTPException: problems.on_http_exception,
-        },
-    )
     socket_io = HandshakeLimit(
-        socketio.ASGIApp(sio, other_asgi_app=http_app),
+        socketio.ASGIApp(sio, other_asgi_app=_http_app(settings, metrics, lifespan)),
         services.limits,
         settings.max_connections_per_address,
         partial(_engineio_holds, sio),
@@ -189,3 +212,54 @@ def create_app(settings: Settings) -> ASGIApp:
         cast(Any, gated), trusted_hosts=list(settings.forwarded_allow_ips)
     )
     return cast(ASGIApp, proxied)
+
+
+def build_services(
+    *,
+    settings: Settings,
+    uow_factory: Callable[[], UnitOfWork],
+    events: EventOutlet,
+    presence_store: PresenceStore,
+    hasher: PasswordHasher | None = None,
+    clock: Clock = utc_now,
+    limits: RateLimiter | None = None,
+    backpressure: Backpressure | None = None,
+) -> Services:
+    """The services on their ports: storage, the event outlet, presence, limits."""
+    tokens = TokenCodec(settings.jwt_secret, settings.token_ttl_seconds, clock)
+    limits = limits or rate_limiter(settings)
+    users = UserService(
+        uow_factory,
+        hasher or PasswordHasher(),
+        tokens,
+        clock,
+        limits,
+        AddressKeys(settings.jwt_secret),
+    )
+    return Services(
+        settings=settings,
+        users=users,
+        conversations=ConversationService(uow_factory, events, clock),
+        messages=MessageService(uow_factory, events, clock, backpressure or Unhurried()),
+        presence=PresenceService(
+            presence_store, uow_factory, events, settings.presence_interval_seconds
+        ),
+        typing=TypingService(events, settings.typing_ttl_seconds),
+        sessions=SessionService(uow_factory, users, events, clock),
+        limits=limits,
+    )
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """The rate limits of the settings, counted in Redis when several processes share it."""
+    return RateLimiter(
+        {
+            "auth": settings.rate_auth,
+            "send": settings.rate_send,
+            "socket_events": settings.rate_socket_events,
+            "handshakes": settings.rate_handshakes,
+            LOGIN_ATTEMPTS_PER_ACCOUNT: settings.rate_login_per_account,
+            "admin_ui": settings.rate_admin_ui,
+        },
+        settings.redis_url,
+    )

@@ -1,4 +1,4 @@
-"""Domain objects to generated DTOs. HTTP routes and notifiers share these."""
+"""Domain objects to generated DTOs. HTTP operations and the event outlet share these."""
 
 from __future__ import annotations
 

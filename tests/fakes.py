@@ -1,87 +1,27 @@
-"""In-memory fakes of our own notifier ports and the clock. They subclass the ABCs, so a
-changed port breaks them. Storage has none: tests run on the real repositories and
+"""In-memory fakes of our own event outlet port and the clock. The outlet subclasses the
+ABC, so a changed port breaks it. Storage has none: tests run on the real repositories and
 read model over a SQLite file (or PostgreSQL), so nothing re-implements SQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.domain.events import (
-    ConversationActivity,
-    ConversationCreated,
-    ConversationDeleted,
-    ConversationUpdated,
-    MessageCreated,
-    MessagesDelivered,
-    MessagesRead,
-    PresenceChanged,
-    SessionEnded,
-    TypingChanged,
-    UnreadCountUpdated,
-)
-from service.notifiers.base import (
-    ConversationNotifier,
-    MessageNotifier,
-    PresenceNotifier,
-    SessionNotifier,
-)
+from service.domain.events import DomainEvent
+from service.outlet.port import EventOutlet
 
 
-class RecordingConversationNotifier(ConversationNotifier):
+class RecordingOutlet(EventOutlet):
+    """Records every event a service publishes, in order."""
+
     def __init__(self) -> None:
-        self.events: list[
-            ConversationCreated | ConversationUpdated | ConversationDeleted | ConversationActivity
-        ] = []
+        self.events: list[DomainEvent] = []
 
-    async def conversation_created(self, event: ConversationCreated) -> None:
+    async def publish(self, event: DomainEvent) -> None:
         self.events.append(event)
 
-    async def conversation_activity(self, event: ConversationActivity) -> None:
-        self.events.append(event)
-
-    async def conversation_updated(self, event: ConversationUpdated) -> None:
-        self.events.append(event)
-
-    async def conversation_deleted(self, event: ConversationDeleted) -> None:
-        self.events.append(event)
-
-
-class RecordingMessageNotifier(MessageNotifier):
-    def __init__(self) -> None:
-        self.events: list[
-            MessageCreated | MessagesRead | UnreadCountUpdated | MessagesDelivered
-        ] = []
-
-    async def message_created(self, event: MessageCreated) -> None:
-        self.events.append(event)
-
-    async def messages_read(self, event: MessagesRead) -> None:
-        self.events.append(event)
-
-    async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
-        self.events.append(event)
-
-    async def messages_delivered(self, event: MessagesDelivered) -> None:
-        self.events.append(event)
-
-
-class RecordingPresenceNotifier(PresenceNotifier):
-    def __init__(self) -> None:
-        self.events: list[PresenceChanged | TypingChanged] = []
-
-    async def presence_changed(self, event: PresenceChanged) -> None:
-        self.events.append(event)
-
-    async def typing_changed(self, event: TypingChanged) -> None:
-        self.events.append(event)
-
-
-class RecordingSessionNotifier(SessionNotifier):
-    def __init__(self) -> None:
-        self.events: list[SessionEnded] = []
-
-    async def session_ended(self, event: SessionEnded) -> None:
-        self.events.append(event)
+    def of(self, *kinds: type) -> list[DomainEvent]:
+        """The recorded events of these kinds, in order."""
+        return [event for event in self.events if isinstance(event, kinds)]
 
 
 class TickingClock:

@@ -112,3 +112,19 @@ class SessionEnded:
 
     token_id: str
     reason: SessionEndReason
+
+
+# Everything a service publishes to the event outlet (service/outlet/port.py).
+DomainEvent = (
+    ConversationCreated
+    | ConversationUpdated
+    | ConversationActivity
+    | ConversationDeleted
+    | MessageCreated
+    | MessagesRead
+    | UnreadCountUpdated
+    | MessagesDelivered
+    | TypingChanged
+    | PresenceChanged
+    | SessionEnded
+)

@@ -18,7 +18,7 @@ from typing import Any
 
 from service.domain.errors import Overloaded
 from service.metrics import Metrics
-from service.notifiers.base import Backpressure
+from service.outlet.port import Backpressure
 from service.realtime.batches import BatchLimitedQueue
 
 

@@ -22,7 +22,7 @@ from service.domain.model import (
     ConversationView,
     UserRef,
 )
-from service.notifiers.base import ConversationNotifier
+from service.outlet.port import EventOutlet
 from service.services.rules import clean_text, conversation_not_found, unique_ids, unknown_users
 from service.storage.ports import UnitOfWork
 
@@ -37,11 +37,11 @@ class ConversationService:
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
-        notifier: ConversationNotifier,
+        events: EventOutlet,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
-        self._notifier = notifier
+        self._events = events
         self._clock = clock
 
     async def create(
@@ -115,9 +115,7 @@ class ConversationService:
             )
             conversation = await self._load(uow, conversation_id)
             await uow.commit()
-        await self._notifier.conversation_created(
-            ConversationCreated(conversation, conversation.participant_ids)
-        )
+        await self._events.publish(ConversationCreated(conversation, conversation.participant_ids))
         return CreatedConversation(ConversationView(conversation, 0), created=True)
 
     async def list_for(
@@ -166,7 +164,7 @@ class ConversationService:
             await uow.conversations.rename(conversation_id, title, self._clock())
             view = await self._view(uow, conversation_id, caller_id)
             await uow.commit()
-        await self._notifier.conversation_updated(_change(view.conversation))
+        await self._events.publish(_change(view.conversation))
         return view
 
     async def delete(self, caller_id: int, conversation_id: int) -> None:
@@ -177,7 +175,7 @@ class ConversationService:
                 raise Forbidden("Only the owner may delete a group conversation.")
             await uow.conversations.delete(conversation_id)
             await uow.commit()
-        await self._notifier.conversation_deleted(
+        await self._events.publish(
             ConversationDeleted(conversation_id, current.participant_ids, RemovalReason.DELETED)
         )
 
@@ -207,10 +205,10 @@ class ConversationService:
             await uow.commit()
         conversation = view.conversation
         newcomers = tuple(p for p in conversation.participants if p.id in added)
-        await self._notifier.conversation_created(
+        await self._events.publish(
             ConversationCreated(conversation, tuple(p.id for p in newcomers))
         )
-        await self._notifier.conversation_updated(_change(conversation, added=newcomers))
+        await self._events.publish(_change(conversation, added=newcomers))
         return view
 
     async def remove_participant(self, caller_id: int, conversation_id: int, user_id: int) -> None:
@@ -239,11 +237,11 @@ class ConversationService:
             else:
                 await uow.conversations.delete(conversation_id)
             await uow.commit()
-        await self._notifier.conversation_deleted(
+        await self._events.publish(
             ConversationDeleted(conversation_id, (user_id,), RemovalReason.REMOVED)
         )
         if conversation is not None:
-            await self._notifier.conversation_updated(_change(conversation, removed=(user_id,)))
+            await self._events.publish(_change(conversation, removed=(user_id,)))
 
     async def _participating(
         self, uow: UnitOfWork, conversation_id: int, caller_id: int

@@ -21,7 +21,7 @@ from service.domain.model import (
     ReadState,
     UnreadSummary,
 )
-from service.notifiers.base import Backpressure, ConversationNotifier, MessageNotifier
+from service.outlet.port import Backpressure, EventOutlet
 from service.services.rules import BLANKS, clean_text, conversation_not_found
 from service.storage.ports import UnitOfWork
 
@@ -36,14 +36,12 @@ class MessageService:
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
-        notifier: MessageNotifier,
-        conversation_notifier: ConversationNotifier,
+        events: EventOutlet,
         clock: Clock,
         backpressure: Backpressure,
     ) -> None:
         self._uow_factory = uow_factory
-        self._notifier = notifier
-        self._conversation_notifier = conversation_notifier
+        self._events = events
         self._clock = clock
         self._backpressure = backpressure
 
@@ -110,10 +108,8 @@ class MessageService:
             # Sending marks the conversation read for the sender, up to their message.
             await uow.read_states.set_watermark(conversation_id, sender_id, message.id, seq)
             await uow.commit()
-        await self._notifier.message_created(MessageCreated(message))
-        await self._conversation_notifier.conversation_activity(
-            ConversationActivity(conversation_id, seq, now, message)
-        )
+        await self._events.publish(MessageCreated(message))
+        await self._events.publish(ConversationActivity(conversation_id, seq, now, message))
         return SentMessage(message, created=True)
 
     async def history(
@@ -164,10 +160,10 @@ class MessageService:
             await uow.commit()
         assert reader is not None, "a participant, checked in the same transaction"
         count = position.last_seq - target.seq
-        await self._notifier.messages_read(
+        await self._events.publish(
             MessagesRead(conversation_id, reader, tuple(read_ids), target.id)
         )
-        await self._notifier.unread_count_updated(
+        await self._events.publish(
             UnreadCountUpdated(caller_id, conversation_id, count, sum(unread.values()))
         )
         return ReadState(conversation_id, target.id, target.seq, count)
@@ -183,9 +179,7 @@ class MessageService:
                 return current
             await uow.read_states.set_delivered_watermark(conversation_id, recipient_id, message_id)
             await uow.commit()
-        await self._notifier.messages_delivered(
-            MessagesDelivered(conversation_id, recipient_id, message_id)
-        )
+        await self._events.publish(MessagesDelivered(conversation_id, recipient_id, message_id))
         return message_id
 
     async def unread_summary(self, caller_id: int) -> UnreadSummary:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from service.domain.events import PresenceChanged
-from service.notifiers.base import PresenceNotifier
+from service.outlet.port import EventOutlet
 from service.presence.store import PresenceStore
 from service.storage.ports import UnitOfWork
 
@@ -30,12 +30,12 @@ class PresenceService:
         self,
         store: PresenceStore,
         uow_factory: Callable[[], UnitOfWork],
-        notifier: PresenceNotifier,
+        events: EventOutlet,
         interval: float = 1.0,
     ) -> None:
         self._store = store
         self._uow_factory = uow_factory
-        self._notifier = notifier
+        self._events = events
         self.interval = interval
         self._pending: dict[int, bool] = {}  # user id -> online, the latest change
 
@@ -72,9 +72,7 @@ class PresenceService:
             offline = tuple(sorted(u for u in members if not changes[u]))
             audiences.setdefault((online, offline), []).append(conversation_id)
         for (online, offline), conversation_ids in audiences.items():
-            await self._notifier.presence_changed(
-                PresenceChanged(online, offline, tuple(conversation_ids))
-            )
+            await self._events.publish(PresenceChanged(online, offline, tuple(conversation_ids)))
 
     async def run(self) -> None:
         """Forever: flush every `interval`; renew this process's sockets every

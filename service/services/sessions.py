@@ -11,7 +11,7 @@ from service.background import BackgroundTasks
 from service.domain.clock import Clock
 from service.domain.errors import Unauthorized
 from service.domain.events import SessionEnded, SessionEndReason
-from service.notifiers.base import SessionNotifier
+from service.outlet.port import EventOutlet
 from service.services.users import UserService
 from service.storage.ports import UnitOfWork
 
@@ -27,12 +27,12 @@ class SessionService:
     """Expiry timers for the tokens of this process's sockets, refresh, and logout.
 
     One timer per token however many of its sockets this process holds; each process
-    ends its own sockets, and a logout reaches the others through the notifier.
+    ends its own sockets, and a logout reaches the others through the event outlet.
     """
 
     uow_factory: Callable[[], UnitOfWork]
     users: UserService
-    notifier: SessionNotifier
+    events: EventOutlet
     clock: Clock
     _expiries: dict[str, _Expiry] = field(default_factory=dict)
     _ending: BackgroundTasks = field(default_factory=BackgroundTasks)
@@ -74,11 +74,9 @@ class SessionService:
             # Revocations of expired tokens guard nothing: the token is refused anyway.
             await uow.revoked_tokens.purge(self.clock())
             await uow.commit()
-        await self.notifier.session_ended(
-            SessionEnded(claims.token_id, SessionEndReason.LOGGED_OUT)
-        )
+        await self.events.publish(SessionEnded(claims.token_id, SessionEndReason.LOGGED_OUT))
 
     def _expire(self, token_id: str) -> None:
         self._expiries.pop(token_id, None)
         event = SessionEnded(token_id, SessionEndReason.EXPIRED)
-        self._ending.start(self.notifier.session_ended(event))
+        self._ending.start(self.events.publish(event))

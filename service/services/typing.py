@@ -7,7 +7,7 @@ import math
 
 from service.background import BackgroundTasks
 from service.domain.events import TypingChanged, TypingState
-from service.notifiers.base import PresenceNotifier
+from service.outlet.port import EventOutlet
 
 
 class TypingService:
@@ -17,8 +17,8 @@ class TypingService:
     conversation's room (participants, checked on join) type in it.
     """
 
-    def __init__(self, notifier: PresenceNotifier, ttl_seconds: float) -> None:
-        self._notifier = notifier
+    def __init__(self, events: EventOutlet, ttl_seconds: float) -> None:
+        self._events = events
         self.ttl_seconds = ttl_seconds
         self._expiries: dict[tuple[int, int], asyncio.TimerHandle] = {}
         self._stopping = BackgroundTasks()
@@ -40,9 +40,9 @@ class TypingService:
 
     def _expire(self, key: tuple[int, int]) -> None:
         self._expiries.pop(key, None)
-        # A failed emit is logged by the notifier.
+        # A failed emit is logged by the outlet.
         self._stopping.start(self._notify(key, TypingState.STOP))
 
     async def _notify(self, key: tuple[int, int], state: TypingState) -> None:
         conversation_id, user_id = key
-        await self._notifier.typing_changed(TypingChanged(conversation_id, user_id, state))
+        await self._events.publish(TypingChanged(conversation_id, user_id, state))

@@ -14,7 +14,7 @@ from functools import partial
 
 import pytest
 
-from service.bootstrap import bootstrap
+from service.app import build_services
 from service.domain.events import MessageCreated
 from service.domain.model import ConversationKind
 from service.presence.store import InProcessPresenceStore
@@ -24,18 +24,13 @@ from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.databases import wipe as wipe_database
-from tests.fakes import (
-    RecordingConversationNotifier,
-    RecordingMessageNotifier,
-    RecordingPresenceNotifier,
-    RecordingSessionNotifier,
-)
+from tests.fakes import RecordingOutlet
 
 
 @dataclass
 class Stack:
     services: Services
-    messages: RecordingMessageNotifier
+    messages: RecordingOutlet
 
 
 @asynccontextmanager
@@ -44,14 +39,11 @@ async def sql_stack(url: str, *, wipe: bool) -> AsyncIterator[Stack]:
         await wipe_database(url)
     database = Database(url)
     await migrate(database.engine)
-    messages = RecordingMessageNotifier()
-    services = bootstrap(
+    messages = RecordingOutlet()
+    services = build_services(
         settings=Settings(jwt_secret="storage-test-secret-" + "x" * 32),
         uow_factory=partial(SqlAlchemyUnitOfWork, database),
-        conversation_notifier=RecordingConversationNotifier(),
-        message_notifier=messages,
-        presence_notifier=RecordingPresenceNotifier(),
-        session_notifier=RecordingSessionNotifier(),
+        events=messages,
         presence_store=InProcessPresenceStore(),
     )
     try:

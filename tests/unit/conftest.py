@@ -1,5 +1,5 @@
-"""Services on the real SQLAlchemy unit of work over a SQLite file, with recording
-notifiers and a ticking clock: the storage is the one users have, so no fake
+"""Services on the real SQLAlchemy unit of work over a SQLite file, with a recording
+event outlet and a ticking clock: the storage is the one users have, so no fake
 re-implements its queries; what a service tells the world is recorded."""
 
 from __future__ import annotations
@@ -14,7 +14,21 @@ from typing import Any
 
 import pytest
 
-from service.bootstrap import bootstrap
+from service.app import build_services
+from service.domain.events import (
+    ConversationActivity,
+    ConversationCreated,
+    ConversationDeleted,
+    ConversationUpdated,
+    DomainEvent,
+    MessageCreated,
+    MessagesDelivered,
+    MessagesRead,
+    PresenceChanged,
+    SessionEnded,
+    TypingChanged,
+    UnreadCountUpdated,
+)
 from service.domain.model import ConversationView, UserRef
 from service.presence.store import InProcessPresenceStore
 from service.realtime.outbound import Backlog
@@ -23,13 +37,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.storage.migrate import migrate
 from service.storage.unit_of_work import SqlAlchemyUnitOfWork
-from tests.fakes import (
-    RecordingConversationNotifier,
-    RecordingMessageNotifier,
-    RecordingPresenceNotifier,
-    RecordingSessionNotifier,
-    TickingClock,
-)
+from tests.fakes import RecordingOutlet, TickingClock
 
 
 class FailableUnitOfWork(SqlAlchemyUnitOfWork):
@@ -54,10 +62,7 @@ class FailableUnitOfWork(SqlAlchemyUnitOfWork):
 class World:
     path: Path
     services: Services
-    conversation_events: RecordingConversationNotifier
-    message_events: RecordingMessageNotifier
-    presence_events: RecordingPresenceNotifier
-    session_events: RecordingSessionNotifier
+    events: RecordingOutlet
     clock: TickingClock
     failing_commits: list[bool]
     backlog: Backlog
@@ -91,9 +96,25 @@ class World:
         )[0]
         return UserRef(user_id, username, display_name)
 
+    @property
+    def conversation_events(self) -> list[DomainEvent]:
+        kinds = (ConversationCreated, ConversationUpdated, ConversationDeleted)
+        return self.events.of(*kinds, ConversationActivity)
+
+    @property
+    def message_events(self) -> list[DomainEvent]:
+        return self.events.of(MessageCreated, MessagesRead, UnreadCountUpdated, MessagesDelivered)
+
+    @property
+    def presence_events(self) -> list[DomainEvent]:
+        return self.events.of(PresenceChanged, TypingChanged)
+
+    @property
+    def session_events(self) -> list[DomainEvent]:
+        return self.events.of(SessionEnded)
+
     def clear_events(self) -> None:
-        self.conversation_events.events.clear()
-        self.message_events.events.clear()
+        self.events.events.clear()
 
 
 def unread(view: ConversationView) -> int:
@@ -121,25 +142,17 @@ async def world(migrated_file: Path, tmp_path: Path) -> AsyncIterator[World]:
     shutil.copy(migrated_file, path)
     database = Database(f"sqlite+aiosqlite:///{path}")
     clock = TickingClock()
-    conversations = RecordingConversationNotifier()
-    messages = RecordingMessageNotifier()
-    presence = RecordingPresenceNotifier()
-    sessions = RecordingSessionNotifier()
+    events = RecordingOutlet()
     failing: list[bool] = [False]
     # Never drained in unit tests: a test that fills it sees sends refused at once.
     backlog = Backlog(high=1000, wait_seconds=0.001)
-    services = bootstrap(
+    services = build_services(
         settings=Settings(jwt_secret="unit-test-secret-" + "x" * 32),
         uow_factory=lambda: FailableUnitOfWork(database, failing),
-        conversation_notifier=conversations,
-        message_notifier=messages,
-        presence_notifier=presence,
-        session_notifier=sessions,
+        events=events,
         presence_store=InProcessPresenceStore(),
         clock=clock,
         backpressure=backlog,
     )
-    yield World(
-        path, services, conversations, messages, presence, sessions, clock, failing, backlog
-    )
+    yield World(path, services, events, clock, failing, backlog)
     await database.dispose()

@@ -25,9 +25,7 @@ async def test_create_group_notifies_each_participant_once(world: World) -> None
     assert result.created
     assert conversation.title == "Plans"
     assert conversation.participant_ids == (alice, bob, carol)
-    assert world.conversation_events.events == [
-        ConversationCreated(conversation, (alice, bob, carol))
-    ]
+    assert world.conversation_events == [ConversationCreated(conversation, (alice, bob, carol))]
 
 
 async def test_create_direct_twice_returns_the_existing_one_silently(world: World) -> None:
@@ -39,7 +37,7 @@ async def test_create_direct_twice_returns_the_existing_one_silently(world: Worl
 
     assert not again.created
     assert again.view.conversation.id == first.view.conversation.id
-    assert world.conversation_events.events == []
+    assert world.conversation_events == []
 
 
 @pytest.mark.parametrize(
@@ -63,7 +61,7 @@ async def test_create_refuses_broken_rules_and_changes_nothing(
         await world.services.conversations.create(ids["alice"], kind, title, participant_ids)
 
     assert world.ids("conversations") == []
-    assert world.conversation_events.events == []
+    assert world.conversation_events == []
 
 
 async def test_direct_with_oneself_is_a_note_to_self(world: World) -> None:
@@ -108,7 +106,7 @@ async def test_rename_notifies_participants_and_refuses_direct(world: World) -> 
     renamed = await world.services.conversations.rename(bob, group.conversation.id, "new")
 
     assert renamed.conversation.title == "new"
-    assert world.conversation_events.events == [
+    assert world.conversation_events == [
         ConversationUpdated(
             group.conversation.id, "new", alice, renamed.conversation.updated_at, (), ()
         )
@@ -129,7 +127,7 @@ async def test_only_the_owner_deletes_a_group(world: World) -> None:
     await world.services.conversations.delete(alice, cid)
 
     assert cid not in world.ids("conversations")
-    assert world.conversation_events.events == [
+    assert world.conversation_events == [
         ConversationDeleted(cid, (alice, bob), RemovalReason.DELETED)
     ]
 
@@ -143,7 +141,7 @@ async def test_added_participants_get_created_others_get_updated(world: World) -
     view = await world.services.conversations.add_participants(bob, cid, [carol, alice])
 
     assert view.conversation.participant_ids == (alice, bob, carol)
-    created, updated = world.conversation_events.events
+    created, updated = world.conversation_events
     assert created == ConversationCreated(view.conversation, (carol,))
     assert isinstance(updated, ConversationUpdated)
     assert updated.added == (world.ref(carol),)
@@ -163,7 +161,7 @@ async def test_remove_participant_rules_and_events(world: World) -> None:
         await world.services.conversations.remove_participant(bob, cid, carol)
     await world.services.conversations.remove_participant(alice, cid, carol)
 
-    deleted, updated = world.conversation_events.events
+    deleted, updated = world.conversation_events
     assert deleted == ConversationDeleted(cid, (carol,), RemovalReason.REMOVED)
     assert isinstance(updated, ConversationUpdated)
     assert (updated.added, updated.removed) == ((), (carol,))
@@ -188,7 +186,7 @@ async def test_failed_commit_emits_nothing(world: World) -> None:
     with pytest.raises(RuntimeError):
         await world.services.conversations.create(alice, GROUP, "x", [bob])
 
-    assert world.conversation_events.events == []
+    assert world.conversation_events == []
     assert world.ids("conversations") == []
 
 
@@ -224,7 +222,7 @@ async def test_an_owner_who_leaves_hands_the_group_to_the_longest_standing_membe
 
     await conversations.remove_participant(bob, cid, bob)
 
-    _, updated = world.conversation_events.events
+    _, updated = world.conversation_events
     assert isinstance(updated, ConversationUpdated)
     assert updated.owner_id == dave
     with pytest.raises(Forbidden):

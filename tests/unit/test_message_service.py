@@ -29,11 +29,11 @@ async def test_send_emits_the_message_and_one_activity_for_everyone(world: World
     second = await world.services.messages.send(bob, cid, "ho", None)
 
     assert (sent.message.seq, second.message.seq) == (1, 2)
-    assert world.message_events.events == [
+    assert world.message_events == [
         MessageCreated(sent.message),
         MessageCreated(second.message),
     ]
-    assert world.conversation_events.events == [
+    assert world.conversation_events == [
         ConversationActivity(cid, 1, sent.message.created_at, sent.message),
         ConversationActivity(cid, 2, second.message.created_at, second.message),
     ]
@@ -65,7 +65,7 @@ async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: 
         await world.services.messages.send(alice, cid, "hi again", "key-1")
 
     assert world.ids("messages") == [first.message.id]
-    assert world.message_events.events == []
+    assert world.message_events == []
 
 
 async def test_non_participant_cannot_send_or_read(world: World) -> None:
@@ -77,7 +77,7 @@ async def test_non_participant_cannot_send_or_read(world: World) -> None:
     with pytest.raises(NotFound):
         await world.services.messages.history(eve, cid, None, None, 10)
     assert world.ids("messages") == []
-    assert world.message_events.events == []
+    assert world.message_events == []
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
     # Bob's own message had already marked m1 read.
     assert (state.last_read_message_id, state.last_read_seq, state.unread_count) == (m3, 3, 0)
     reader = world.ref(bob)
-    assert world.message_events.events == [
+    assert world.message_events == [
         MessagesRead(cid, reader, (m3,), m3),
         UnreadCountUpdated(bob, cid, 0, 0),
     ]
@@ -137,7 +137,7 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
     back = await world.services.messages.mark_read(bob, cid, m1)
 
     assert back.last_read_message_id == m3
-    assert world.message_events.events == []
+    assert world.message_events == []
 
 
 async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None:
@@ -176,8 +176,8 @@ async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
         await world.services.messages.send(alice, cid, "lost", None)
 
     assert world.ids("messages") == []
-    assert world.message_events.events == []
-    assert world.conversation_events.events == []
+    assert world.message_events == []
+    assert world.conversation_events == []
 
 
 async def test_a_send_while_deliveries_are_behind_is_refused_and_stores_nothing(
@@ -191,8 +191,8 @@ async def test_a_send_while_deliveries_are_behind_is_refused_and_stores_nothing(
 
     assert refused.value.retry_after >= 1
     assert world.ids("messages") == []
-    assert world.message_events.events == []
-    assert world.conversation_events.events == []
+    assert world.message_events == []
+    assert world.conversation_events == []
     # Once the writers catch up, the same send goes through.
     world.backlog.removed(world.backlog.high + 1)
     sent = await world.services.messages.send(alice, cid, "hi", "key-1")

@@ -16,7 +16,7 @@ from service.domain.events import (
 from service.domain.model import ConversationKind
 from service.presence.store import InProcessPresenceStore
 from service.services.typing import TypingService
-from tests.fakes import RecordingPresenceNotifier
+from tests.fakes import RecordingOutlet
 from tests.unit.conftest import World
 
 START, STOP = TypingState.START, TypingState.STOP
@@ -24,7 +24,7 @@ GROUP, DIRECT = ConversationKind.GROUP, ConversationKind.DIRECT
 
 
 async def test_typing_start_is_announced_once_renewed_silently_and_stopped() -> None:
-    notifier = RecordingPresenceNotifier()
+    notifier = RecordingOutlet()
     typing = TypingService(notifier, ttl_seconds=30)
 
     assert await typing.update(2, 42, START) == 30
@@ -36,7 +36,7 @@ async def test_typing_start_is_announced_once_renewed_silently_and_stopped() -> 
 
 
 async def test_an_unrenewed_start_expires_into_a_stop() -> None:
-    notifier = RecordingPresenceNotifier()
+    notifier = RecordingOutlet()
     typing = TypingService(notifier, ttl_seconds=0.05)
 
     await typing.update(2, 42, START)
@@ -66,18 +66,18 @@ async def test_presence_counts_tabs_and_tells_each_conversation_once_per_flush(
     await presence.flush()
 
     # The loner shares no conversation: nobody is told about them.
-    assert world.presence_events.events == [
+    assert world.presence_events == [
         PresenceChanged((alice, carol), (), (group,)),
         PresenceChanged((carol,), (), (direct,)),
     ]
-    world.presence_events.events.clear()
+    world.clear_events()
     await presence.disconnected(alice, "tab-1")
     await presence.flush()
-    assert world.presence_events.events == []  # another tab is still open
+    assert world.presence_events == []  # another tab is still open
     await presence.disconnected(alice, "tab-2")
     await presence.disconnected(alice, "tab-2")
     await presence.flush()
-    assert world.presence_events.events == [PresenceChanged((), (alice,), (group,))]
+    assert world.presence_events == [PresenceChanged((), (alice,), (group,))]
     assert await presence.online_contacts(bob) == [carol]
 
 
@@ -92,7 +92,7 @@ async def test_a_reconnect_storm_of_a_whole_group_is_one_presence_event(world: W
         await presence.connected(member, f"sid-{n}")
     await presence.flush()
 
-    assert world.presence_events.events == [PresenceChanged(tuple(members), (), (group,))]
+    assert world.presence_events == [PresenceChanged(tuple(members), (), (group,))]
 
 
 async def test_the_in_process_store_forgets_unknown_sockets() -> None:
@@ -114,7 +114,7 @@ async def test_delivery_watermark_only_moves_forward_and_is_announced(world: Wor
     assert await world.services.messages.mark_delivered(bob, cid, second) == second
     assert await world.services.messages.mark_delivered(bob, cid, first) == second
 
-    assert world.message_events.events == [MessagesDelivered(cid, bob, second)]
+    assert world.message_events == [MessagesDelivered(cid, bob, second)]
 
 
 async def test_delivery_needs_a_participant_and_a_message_of_the_conversation(

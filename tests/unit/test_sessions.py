@@ -29,9 +29,7 @@ async def test_logout_revokes_the_token_and_ends_its_sessions(world: World) -> N
 
     await world.services.sessions.logout(claims)
 
-    assert world.session_events.events == [
-        SessionEnded(claims.token_id, SessionEndReason.LOGGED_OUT)
-    ]
+    assert world.session_events == [SessionEnded(claims.token_id, SessionEndReason.LOGGED_OUT)]
     with pytest.raises(Unauthorized, match="revoked"):
         await world.services.users.authenticate(token)
     assert (await world.services.users.authenticate(other_device)).user_id != claims.user_id
@@ -55,7 +53,7 @@ async def test_a_token_s_sessions_end_when_it_expires(world: World) -> None:
     world.services.sessions.opened(expired)
     await _turns()
 
-    assert world.session_events.events == [SessionEnded(claims.token_id, SessionEndReason.EXPIRED)]
+    assert world.session_events == [SessionEnded(claims.token_id, SessionEndReason.EXPIRED)]
 
 
 async def test_the_expiry_is_cancelled_when_the_token_s_last_socket_leaves(
@@ -71,7 +69,7 @@ async def test_the_expiry_is_cancelled_when_the_token_s_last_socket_leaves(
     sessions.closed(expired.token_id)
     await _turns()
 
-    assert world.session_events.events == []
+    assert world.session_events == []
 
 
 async def test_refresh_takes_only_a_valid_token_of_the_same_user(world: World) -> None:

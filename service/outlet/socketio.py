@@ -1,9 +1,11 @@
-"""Socket.IO adapters of the notifier ports: domain events to generated DTOs in rooms."""
+"""The Socket.IO event outlet: domain events to generated DTOs, through the generated
+emitters, in the generated rooms."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 import socketio
 from pydantic import BaseModel
@@ -24,6 +26,7 @@ from service.domain.events import (
     ConversationCreated,
     ConversationDeleted,
     ConversationUpdated,
+    DomainEvent,
     MessageCreated,
     MessagesDelivered,
     MessagesRead,
@@ -34,12 +37,7 @@ from service.domain.events import (
     UnreadCountUpdated,
 )
 from service.metrics import Metrics
-from service.notifiers.base import (
-    ConversationNotifier,
-    MessageNotifier,
-    PresenceNotifier,
-    SessionNotifier,
-)
+from service.outlet.port import EventOutlet
 from service.presence.store import PresenceStore
 
 log = logging.getLogger(__name__)
@@ -105,12 +103,75 @@ class SocketIOEmitter:
             log.exception("closing %s failed", room)
 
 
-class SocketIOConversationNotifier(ConversationNotifier):
+class SocketIOOutlet(EventOutlet):
+    """Each domain event to its generated emitter: its payload built once, to the rooms
+    the spec names for it."""
+
     def __init__(self, emitter: SocketIOEmitter) -> None:
         self._emitter = emitter
         self._events = ServerEvents(emitter)
 
-    async def conversation_created(self, event: ConversationCreated) -> None:
+    async def publish(self, event: DomainEvent) -> None:
+        match event:
+            case ConversationCreated():
+                await self._conversation_created(event)
+            case ConversationUpdated():
+                change = dto.conversation_change(event)
+                await self._events.conversation_updated(change, members_room(event.conversation_id))
+            case ConversationActivity():
+                activity = dto.conversation_activity(event)
+                await self._events.conversation_activity(
+                    activity, members_room(event.conversation_id)
+                )
+            case ConversationDeleted():
+                await self._conversation_deleted(event)
+            case MessageCreated():
+                room = conversation_room(event.message.conversation_id)
+                await self._events.message_created(dto.message(event.message), room)
+            case MessagesRead():
+                # One emit to both rooms: a reader's socket in both gets it once.
+                targets: list[ConversationRoom | UserRoom] = [
+                    conversation_room(event.conversation_id),
+                    user_room(event.reader.id),
+                ]
+                await self._events.message_read(dto.message_read(event), targets)
+            case UnreadCountUpdated():
+                await self._events.unread_count_updated(
+                    dto.unread_count(event), user_room(event.user_id)
+                )
+            case MessagesDelivered():
+                delivered = generated.MessageDeliveredEvent(
+                    conversation_id=event.conversation_id,
+                    recipient_id=event.recipient_id,
+                    last_delivered_message_id=event.last_delivered_message_id,
+                )
+                await self._events.message_delivered(
+                    delivered, conversation_room(event.conversation_id)
+                )
+            case PresenceChanged():
+                presence = generated.PresenceChangedEvent(
+                    online=list(event.online), offline=list(event.offline)
+                )
+                # One emit to every room: a socket in several of them gets it once.
+                members = [members_room(cid) for cid in event.conversation_ids]
+                await self._events.presence_changed(presence, members)
+            case TypingChanged():
+                typing = generated.TypingEvent(
+                    conversation_id=event.conversation_id,
+                    user_id=event.user_id,
+                    state=generated.TypingState(event.state.value),
+                )
+                room = conversation_room(event.conversation_id)
+                await self._events.typing(typing, room, skip_user=event.user_id)
+            case SessionEnded():
+                ended = generated.SessionEndedEvent(
+                    reason=generated.SessionEndReason(event.reason.value)
+                )
+                await self._events.session_ended(ended, session_room(event.token_id))
+            case _:
+                assert_never(event)
+
+    async def _conversation_created(self, event: ConversationCreated) -> None:
         conversation = event.conversation
         # Into the members room first, so that no later activity passes them by.
         await self._emitter.join(event.user_ids, members_room(conversation.id))
@@ -119,15 +180,7 @@ class SocketIOConversationNotifier(ConversationNotifier):
         targets = [user_room(user_id) for user_id in event.user_ids]
         await self._events.conversation_created(payload, targets)
 
-    async def conversation_updated(self, event: ConversationUpdated) -> None:
-        payload = dto.conversation_change(event)
-        await self._events.conversation_updated(payload, members_room(event.conversation_id))
-
-    async def conversation_activity(self, event: ConversationActivity) -> None:
-        payload = dto.conversation_activity(event)
-        await self._events.conversation_activity(payload, members_room(event.conversation_id))
-
-    async def conversation_deleted(self, event: ConversationDeleted) -> None:
+    async def _conversation_deleted(self, event: ConversationDeleted) -> None:
         joined = conversation_room(event.conversation_id)
         members = members_room(event.conversation_id)
         # Leave the rooms first, so a removed user gets nothing more from them.
@@ -142,69 +195,3 @@ class SocketIOConversationNotifier(ConversationNotifier):
         )
         for user_id in event.user_ids:
             await self._events.conversation_deleted(payload, user_room(user_id))
-
-
-class SocketIOMessageNotifier(MessageNotifier):
-    def __init__(self, emitter: SocketIOEmitter) -> None:
-        self._emitter = emitter
-        self._events = ServerEvents(emitter)
-
-    async def message_created(self, event: MessageCreated) -> None:
-        payload = dto.message(event.message)
-        await self._events.message_created(
-            payload, conversation_room(event.message.conversation_id)
-        )
-
-    async def messages_read(self, event: MessagesRead) -> None:
-        # One emit to both rooms: a reader's socket in both gets it once.
-        targets: list[ConversationRoom | UserRoom] = [
-            conversation_room(event.conversation_id),
-            user_room(event.reader.id),
-        ]
-        await self._events.message_read(dto.message_read(event), targets)
-
-    async def unread_count_updated(self, event: UnreadCountUpdated) -> None:
-        await self._events.unread_count_updated(dto.unread_count(event), user_room(event.user_id))
-
-    async def messages_delivered(self, event: MessagesDelivered) -> None:
-        payload = generated.MessageDeliveredEvent(
-            conversation_id=event.conversation_id,
-            recipient_id=event.recipient_id,
-            last_delivered_message_id=event.last_delivered_message_id,
-        )
-        await self._events.message_delivered(payload, conversation_room(event.conversation_id))
-
-
-class SocketIOPresenceNotifier(PresenceNotifier):
-    def __init__(self, emitter: SocketIOEmitter) -> None:
-        self._emitter = emitter
-        self._events = ServerEvents(emitter)
-
-    async def presence_changed(self, event: PresenceChanged) -> None:
-        payload = generated.PresenceChangedEvent(
-            online=list(event.online),
-            offline=list(event.offline),
-        )
-        # One emit to every room: a socket in several of them gets it once.
-        targets = [members_room(cid) for cid in event.conversation_ids]
-        await self._events.presence_changed(payload, targets)
-
-    async def typing_changed(self, event: TypingChanged) -> None:
-        payload = generated.TypingEvent(
-            conversation_id=event.conversation_id,
-            user_id=event.user_id,
-            state=generated.TypingState(event.state.value),
-        )
-        await self._events.typing(
-            payload, conversation_room(event.conversation_id), skip_user=event.user_id
-        )
-
-
-class SocketIOSessionNotifier(SessionNotifier):
-    def __init__(self, emitter: SocketIOEmitter) -> None:
-        self._emitter = emitter
-        self._events = ServerEvents(emitter)
-
-    async def session_ended(self, event: SessionEnded) -> None:
-        payload = generated.SessionEndedEvent(reason=generated.SessionEndReason(event.reason.value))
-        await self._events.session_ended(payload, session_room(event.token_id))
