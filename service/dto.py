@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generated import models as dto
 from service.domain import model
-from service.domain.errors import DomainError, InputError, InvalidInput
+from service.domain.errors import DomainError, InputError, InvalidInput, placed
 from service.domain.events import (
     ConversationActivity,
     ConversationUpdated,
@@ -115,7 +115,10 @@ def field_errors(errors: tuple[InputError, ...]) -> list[dto.FieldError] | None:
 
 
 def ack_error(error: DomainError) -> dto.AckError:
-    errors = error.errors if isinstance(error, InvalidInput) else ()
+    """A refused client event's acknowledgement; a service's fields are in its payload."""
+    errors = (
+        placed(error, lambda field: f"payload.{field}") if isinstance(error, InvalidInput) else ()
+    )
     return dto.AckError(
         ok=False,
         error=dto.AckErrorDetail(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
 class InputError:
+    """One refused input. A service names the field in its own terms (`title`); a
+    transport places it in the request (`body.title`, `payload.message_id`)."""
+
     location: str
     message: str
 
@@ -27,6 +31,18 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, errors: tuple[InputError, ...] = ()) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class InvalidRequest(InvalidInput):
+    """Input a transport refused before any service saw it: its errors are placed in
+    the request already (`query.cursor`, `payload.conversation_id`)."""
+
+
+def placed(error: InvalidInput, where: Callable[[str], str]) -> tuple[InputError, ...]:
+    """The errors in the transport's terms: a service's field names placed by `where`."""
+    if isinstance(error, InvalidRequest):
+        return error.errors
+    return tuple(InputError(where(e.location), e.message) for e in error.errors)
 
 
 class Unauthorized(DomainError):

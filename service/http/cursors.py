@@ -7,7 +7,7 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from service.domain.errors import InputError, InvalidInput
+from service.domain.errors import InputError, InvalidRequest
 from service.domain.model import ActivityCursor
 from service.validation import canonical_id
 
@@ -18,7 +18,7 @@ def encode_cursor(cursor: ActivityCursor) -> str:
 
 
 def decode_cursor(value: str) -> ActivityCursor:
-    invalid = InvalidInput(
+    invalid = InvalidRequest(
         "The cursor is not valid.", (InputError("query.cursor", "not a valid cursor"),)
     )
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
@@ -12,7 +13,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from generated import models as dto
-from service.domain.errors import DomainError, InvalidInput, Overloaded
+from service.domain.errors import DomainError, InvalidInput, Overloaded, placed
 from service.dto import field_errors
 from service.http.observed import metrics_in
 from service.ratelimit import RateLimited
@@ -82,7 +83,11 @@ def problem(
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    errors = field_errors(exc.errors) if isinstance(exc, InvalidInput) else None
+    errors = (
+        field_errors(placed(exc, partial(_place, request)))
+        if isinstance(exc, InvalidInput)
+        else None
+    )
     log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
     response = problem(request, exc.code, exc.message, errors)
     metrics = metrics_in(request.scope)
@@ -93,6 +98,16 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, Overloaded):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def _place(request: Request, field: str) -> str:
+    """Where a service's field was in the request: a path or query parameter of that
+    name, else the body."""
+    if field in request.path_params:
+        return f"path.{field}"
+    if field in request.query_params:
+        return f"query.{field}"
+    return f"body.{field}"
 
 
 def rate_limit_headers(exc: RateLimited) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.domain.errors import InvalidInput
+from service.domain.errors import InvalidRequest
 from service.validation import input_errors, integral_floats_as_ints
 
 Payload = TypeVar("Payload", bound=BaseModel)
@@ -27,16 +27,16 @@ class SocketCall:
 
 def payload(args: tuple[Any, ...], model: type[Payload]) -> Payload:
     if len(args) != 1 or not isinstance(args[0], dict):
-        raise InvalidInput("The event takes one JSON object as its only argument.")
+        raise InvalidRequest("The event takes one JSON object as its only argument.")
     try:
         # Through JSON, so strict mode reads enums and the like as a JSON client sent them.
         raw = json.dumps(integral_floats_as_ints(args[0]), allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput("The payload is not a JSON object (it holds bytes or NaN).") from exc
+        raise InvalidRequest("The payload is not a JSON object (it holds bytes or NaN).") from exc
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        raise InvalidInput(
+        raise InvalidRequest(
             f"The payload does not match {model.__name__}.", input_errors("payload", exc)
         ) from exc
 

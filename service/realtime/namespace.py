@@ -25,7 +25,7 @@ from generated.socket_server import (
 )
 from service.auth.tokens import bearer_token
 from service.background import BackgroundTasks
-from service.domain.errors import DomainError, InputError, InvalidInput, NotFound, Unauthorized
+from service.domain.errors import DomainError, InputError, InvalidRequest, NotFound, Unauthorized
 from service.domain.events import TypingState
 from service.dto import ack_error
 from service.metrics import Metrics
@@ -177,7 +177,7 @@ class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc
         self, event: Any, sid: str, user_id: int, args: tuple[Any, ...]
     ) -> dict[str, Any]:
         if isinstance(event, Refusal):
-            raise InvalidInput(event.message, (InputError(event.location, event.message),))
+            raise InvalidRequest(event.message, (InputError(event.location, event.message),))
         handler = self._client_events.get(event) if isinstance(event, str) else None
         if handler is None:
             raise DomainError(f"Unknown event {str(event)[:64]!r}.")

@@ -52,15 +52,15 @@ class ConversationService:
         participant_ids: list[int],
     ) -> CreatedConversation:
         """Start a conversation; a direct one that exists is returned instead."""
-        others = unique_ids("body.participant_ids", participant_ids)
+        others = unique_ids("participant_ids", participant_ids)
         if kind is ConversationKind.DIRECT:
             return await self._create_direct(caller_id, title, others)
         if title is None:
             raise InvalidInput(
-                "A group needs a title.", (InputError("body.title", "required for a group"),)
+                "A group needs a title.", (InputError("title", "required for a group"),)
             )
         return await self._create(
-            caller_id, kind, clean_text("body.title", title), {caller_id, *others}, None
+            caller_id, kind, clean_text("title", title), {caller_id, *others}, None
         )
 
     async def _create_direct(
@@ -69,12 +69,12 @@ class ConversationService:
         if title is not None:
             raise InvalidInput(
                 "A direct conversation has no title.",
-                (InputError("body.title", "must be absent for a direct conversation"),),
+                (InputError("title", "must be absent for a direct conversation"),),
             )
         if len(others) != 1:
             raise InvalidInput(
                 "A direct conversation takes exactly one other user.",
-                (InputError("body.participant_ids", "must hold exactly one user id"),),
+                (InputError("participant_ids", "must hold exactly one user id"),),
             )
         low, high = sorted((caller_id, others[0]))
         key = f"{low}:{high}"
@@ -109,7 +109,7 @@ class ConversationService:
         async with self._uow_factory() as uow:
             missing = members - await uow.users.existing_ids(members)
             if missing:
-                raise unknown_users("body.participant_ids", missing)
+                raise unknown_users("participant_ids", missing)
             conversation_id = await uow.conversations.add(
                 kind, title, caller_id, sorted(members), direct_key, self._clock()
             )
@@ -156,7 +156,7 @@ class ConversationService:
 
     async def rename(self, caller_id: int, conversation_id: int, title: str) -> ConversationView:
         """Rename a group; `Conflict` for a direct conversation."""
-        title = clean_text("body.title", title)
+        title = clean_text("title", title)
         async with self._uow_factory() as uow:
             current = await self._participating(uow, conversation_id, caller_id)
             if current.kind is ConversationKind.DIRECT:
@@ -183,14 +183,14 @@ class ConversationService:
         self, caller_id: int, conversation_id: int, user_ids: list[int]
     ) -> ConversationView:
         """Add users to a group; those already in it are ignored."""
-        wanted = set(unique_ids("body.user_ids", user_ids))
+        wanted = set(unique_ids("user_ids", user_ids))
         async with self._uow_factory() as uow:
             current = await self._participating(uow, conversation_id, caller_id)
             if current.kind is ConversationKind.DIRECT:
                 raise Conflict("A direct conversation cannot take more participants.")
             missing = wanted - await uow.users.existing_ids(wanted)
             if missing:
-                raise unknown_users("body.user_ids", missing)
+                raise unknown_users("user_ids", missing)
             added = wanted - set(current.participant_ids)
             if not added:
                 return await self._view(uow, conversation_id, caller_id)

@@ -51,9 +51,9 @@ class MessageService:
         """Store a message; a repeated idempotency key returns the first one. Waits while
         the event outlet is behind, and raises `Overloaded`, having stored nothing,
         when it stays behind."""
-        body = clean_text("body.body", body, multiline=True)  # stored trimmed, as spec'd
+        body = clean_text("body", body, multiline=True)  # stored trimmed, as spec'd
         if client_message_id is not None:
-            clean_text("body.client_message_id", client_message_id)
+            clean_text("client_message_id", client_message_id)
         await self._backpressure.admit()
         try:
             return await self._store(sender_id, conversation_id, body, client_message_id)
@@ -139,7 +139,7 @@ class MessageService:
             position = await uow.read_states.position(conversation_id, caller_id)
             if position is None:
                 raise conversation_not_found(conversation_id)
-            target = await _require_message(uow, conversation_id, message_id, "body.message_id")
+            target = await _require_message(uow, conversation_id, message_id, "message_id")
             if target.seq <= position.last_read_seq:
                 return ReadState(
                     conversation_id,
@@ -173,7 +173,7 @@ class MessageService:
         async with self._uow_factory() as uow:
             if not await uow.conversations.is_participant(conversation_id, recipient_id):
                 raise conversation_not_found(conversation_id)
-            await _require_message(uow, conversation_id, message_id, "payload.message_id")
+            await _require_message(uow, conversation_id, message_id, "message_id")
             current = await uow.read_states.delivered_watermark(conversation_id, recipient_id)
             if current is not None and message_id <= current:
                 return current
@@ -201,13 +201,13 @@ def _same_body(first: Message, body: str) -> Message:
 
 
 async def _require_message(
-    uow: UnitOfWork, conversation_id: int, message_id: int, location: str
+    uow: UnitOfWork, conversation_id: int, message_id: int, field: str
 ) -> Message:
     # 422, not 404: the URL's conversation exists; the id in the input names nothing.
     message = await uow.messages.get(conversation_id, message_id)
     if message is None:
         raise InvalidInput(
             f"Message {message_id} is not in conversation {conversation_id}.",
-            (InputError(location, "no such message in this conversation"),),
+            (InputError(field, "no such message in this conversation"),),
         )
     return message

@@ -33,59 +33,59 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) == "Cc"  # C0, DEL and C1: terminal escapes among them
 
 
-def clean_text(location: str, value: str, *, multiline: bool = False) -> str:
+def clean_text(field: str, value: str, *, multiline: bool = False) -> str:
     """Trimmed text with something visible in it, no NUL (PostgreSQL cannot store it),
     no control character (tab and line breaks only when `multiline`), and no bidi
     override or embedding; single-line text (a title, a name) has no bidi control at
     all. specs/schemas.yaml states the same rules as patterns."""
     if "\x00" in value:
         raise InvalidInput(
-            "The text contains a NUL character.", (InputError(location, "must not contain NUL"),)
+            "The text contains a NUL character.", (InputError(field, "must not contain NUL"),)
         )
     for char in value:
         if _is_control(char) and not (multiline and char in _LINE_BREAKS):
-            raise _refused(location, char, "a control character")
+            raise _refused(field, char, "a control character")
         if char in BIDI_OVERRIDES or (not multiline and char in BIDI_CONTROLS):
-            raise _refused(location, char, "a bidirectional formatting character")
+            raise _refused(field, char, "a bidirectional formatting character")
     cleaned = value.strip(BLANKS)
     if not cleaned or all(char in BLANKS or char in _INVISIBLE for char in cleaned):
-        raise InvalidInput("The text is blank.", (InputError(location, "must not be blank"),))
+        raise InvalidInput("The text is blank.", (InputError(field, "must not be blank"),))
     return cleaned
 
 
-def display_name(location: str, value: str) -> str:
+def display_name(field: str, value: str) -> str:
     """A name shown to others: single-line clean text in which no word mixes scripts
     with look-alike letters (a Cyrillic a, U+0430, in "admin"), after Unicode's confusables
     data (UTS #39) as the confusable_homoglyphs library ships it."""
-    cleaned = clean_text(location, value)
+    cleaned = clean_text(field, value)
     for word in cleaned.split():
         if confusables.is_dangerous(word):
             raise InvalidInput(
                 "The name mixes scripts with look-alike letters.",
-                (InputError(location, f"{word!r} mixes scripts with look-alike letters"),),
+                (InputError(field, f"{word!r} mixes scripts with look-alike letters"),),
             )
     return cleaned
 
 
-def _refused(location: str, char: str, kind: str) -> InvalidInput:
+def _refused(field: str, char: str, kind: str) -> InvalidInput:
     code = f"U+{ord(char):04X}"
     return InvalidInput(
-        f"The text contains {kind} ({code}).", (InputError(location, f"must not contain {code}"),)
+        f"The text contains {kind} ({code}).", (InputError(field, f"must not contain {code}"),)
     )
 
 
-def unique_ids(location: str, ids: Iterable[int]) -> list[int]:
+def unique_ids(field: str, ids: Iterable[int]) -> list[int]:
     items = list(ids)
     if len(set(items)) != len(items):
-        raise InvalidInput("Ids are repeated.", (InputError(location, "items must be unique"),))
+        raise InvalidInput("Ids are repeated.", (InputError(field, "items must be unique"),))
     return items
 
 
-def unknown_users(location: str, missing: Iterable[int]) -> InvalidInput:
+def unknown_users(field: str, missing: Iterable[int]) -> InvalidInput:
     # 422, not 404: a 404 would tell the client that the URL's resource is gone.
     listed = ", ".join(str(user_id) for user_id in sorted(missing))
     return InvalidInput(
-        f"No users with ids {listed}.", (InputError(location, f"no users with ids {listed}"),)
+        f"No users with ids {listed}.", (InputError(field, f"no users with ids {listed}"),)
     )
 
 

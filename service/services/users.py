@@ -46,7 +46,7 @@ class UserService:
 
     async def register(self, username: str, password: str, display_name: str) -> User:
         """Create an account; `Conflict` when the username is taken."""
-        display_name = rules.display_name("body.display_name", display_name)
+        display_name = rules.display_name("display_name", display_name)
         password_hash = await self._hasher.hash(password)
         async with self._uow_factory() as uow:
             user = await uow.users.add(username, display_name, password_hash, self._clock())

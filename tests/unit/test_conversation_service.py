@@ -80,7 +80,7 @@ async def test_unknown_participants_are_invalid_input_naming_the_field(world: Wo
 
     with pytest.raises(InvalidInput) as raised:
         await world.services.conversations.create(alice, GROUP, "ghosts", [bob, 999])
-    assert [e.location for e in raised.value.errors] == ["body.participant_ids"]
+    assert [e.location for e in raised.value.errors] == ["participant_ids"]
 
     assert world.ids("conversations") == []
 

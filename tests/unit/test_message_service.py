@@ -147,7 +147,7 @@ async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None
 
     with pytest.raises(InvalidInput) as raised:
         await world.services.messages.mark_read(bob, cid, foreign)
-    assert [e.location for e in raised.value.errors] == ["body.message_id"]
+    assert [e.location for e in raised.value.errors] == ["message_id"]
 
 
 async def test_unread_summary_counts_what_follows_the_watermark(world: World) -> None:

@@ -134,4 +134,4 @@ async def test_delivery_needs_a_participant_and_a_message_of_the_conversation(
         await world.services.messages.mark_delivered(eve, cid, mine)
     with pytest.raises(InvalidInput) as raised:
         await world.services.messages.mark_delivered(bob, cid, foreign)
-    assert [e.location for e in raised.value.errors] == ["payload.message_id"]
+    assert [e.location for e in raised.value.errors] == ["message_id"]
