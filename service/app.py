@@ -26,7 +26,7 @@ from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import DomainError
-from service.http import problems
+from service.http import binding, problems
 from service.http.observed import RequestMetrics, metrics_routes
 from service.http.operations import Operations
 from service.http.origins import OriginGate
@@ -187,7 +187,12 @@ def create_app(settings: Settings) -> ASGIApp:
         await migrate(database.engine)
         maintenance = asyncio.create_task(services.presence.run())
         try:
-            yield {"services": services, "metrics": metrics}
+            yield {
+                "services": services,
+                "metrics": metrics,
+                binding.AUTHENTICATOR: services.users,
+                binding.MAX_BODY_BYTES: settings.max_body_bytes,
+            }
         finally:
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):

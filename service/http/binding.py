@@ -8,7 +8,7 @@ and become problems in service/http/problems.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -26,6 +26,9 @@ from service.http.inputs import (
 from service.services.container import Services
 
 __all__ = [
+    "AUTHENTICATOR",
+    "MAX_BODY_BYTES",
+    "Authenticator",
     "Call",
     "Caller",
     "Document",
@@ -96,18 +99,29 @@ def call(request: Request) -> Call:
     return Call(request)
 
 
+class Authenticator(Protocol):
+    async def authenticate(self, token: object) -> TokenClaims:
+        """The claims of a bearer token whose user exists; `Unauthorized` otherwise."""
+
+
+# What the request layer reads of the app's lifespan state: who checks tokens, and how
+# large a body may be. The service puts its own there; the mock (tools/mock) its own.
+AUTHENTICATOR = "authenticator"
+MAX_BODY_BYTES = "max_body_bytes"
+
+
 async def caller(request: Request) -> Caller:
     """The bearer token's user (`security: bearerAuth`); `Unauthorized` otherwise."""
     token = bearer_token(request.headers.get("authorization", ""))
     if token is None:
         raise Unauthorized("Missing or invalid bearer token.")
-    services: Services = request.state.services
-    return Caller(request, await services.users.authenticate(token))
+    authenticator: Authenticator = getattr(request.state, AUTHENTICATOR)
+    return Caller(request, await authenticator.authenticate(token))
 
 
 async def body(request: Request, model: type[Model]) -> Model:
-    services: Services = request.state.services
-    return await read_body(request, model, services.settings.max_body_bytes)
+    limit: int = getattr(request.state, MAX_BODY_BYTES)
+    return await read_body(request, model, limit)
 
 
 def path_choice(request: Request, name: str, choices: tuple[Choice, ...]) -> Choice:

@@ -57,7 +57,14 @@ async def test_every_operation_answers_what_the_spec_documents() -> None:
         ("POST", "/auth/register", {"username": "A"}, {}, 422, "body.username"),
         ("GET", "/users", None, {"Authorization": "Bearer t"}, 200, None),
         ("GET", "/users?limit=0", None, {"Authorization": "Bearer t"}, 422, "query.limit"),
-        ("GET", "/conversations/abc", None, {"Authorization": "Bearer t"}, 404, None),
+        (
+            "GET",
+            "/conversations/abc",
+            None,
+            {"Authorization": "Bearer t"},
+            422,
+            "path.conversation_id",
+        ),
         ("GET", "/no/such/path", None, {}, 404, None),
     ],
 )
@@ -295,7 +302,7 @@ async def test_the_happy_path_keeps_state_and_unknown_ids_are_not_found() -> Non
         validate_response(method, path, response.status_code, media_type, response.content)
 
 
-async def test_the_happy_paths_refusals_read_as_the_services(tmp_path: Path) -> None:
+async def test_the_mocks_refusals_read_as_the_services(tmp_path: Path) -> None:
     carol = {"username": "carol", "password": "carol-password"}
     answers: list[list[Any]] = []
     async with serving(create_mock_app()) as mock, live_server(tmp_path / "chat.db") as service:
@@ -307,6 +314,10 @@ async def test_the_happy_paths_refusals_read_as_the_services(tmp_path: Path) -> 
                 login = await http.post("/auth/login", json={**carol})
                 auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
                 unknown = await http.get("/conversations/987654", headers=auth)
+                off_spec = [
+                    await http.get(path, headers=auth)
+                    for path in ("/conversations/abc", "/users?limit=0", "/conversations?cursor=$")
+                ]
             socket = socketio.AsyncClient()
             await socket.connect(
                 url, auth={"token": login.json()["access_token"]}, transports=["websocket"]
@@ -315,7 +326,8 @@ async def test_the_happy_paths_refusals_read_as_the_services(tmp_path: Path) -> 
                 nowhere = await socket.call("join_conversation", {"conversation_id": 987654})
             finally:
                 await socket.disconnect()
-            answers.append([(r.status_code, r.json()) for r in (taken, wrong, unknown)] + [nowhere])
+            refused = (taken, wrong, unknown, *off_spec)
+            answers.append([(r.status_code, r.json()) for r in refused] + [nowhere])
 
     mock_answers, service_answers = answers
     assert mock_answers == service_answers

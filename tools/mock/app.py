@@ -1,41 +1,48 @@
 """A mock of the service from the specs' examples, for frontends that start before the
-backend runs (`make mock`). Its refusals are built by the service's own code, so they
-read exactly like the service's.
+backend runs (`make mock`). It is served by the service's own generated binders
+(generated/http_server.py, generated/socket_server.py) and request layers, so every
+request and client event is read, and refused, exactly as the service reads it.
 
-HTTP: a request that does not pass the spec (path, query, body, bearer token) gets the
-spec'd problem. A small happy path keeps state (`tools/mock/state.py`): accounts log in
-with their password only, created conversations and sent messages fill the lists, and
-an id nobody created is `not_found`. Every other operation answers its success example;
-`Prefer: code=<status>` asks for any declared answer. Socket.IO: a handshake needs a
-token (any); client events are validated and answered with their reply examples, or
-`not_found` for a conversation nobody created; server events are played after the
-operations and events that make the real service emit them, to every socket (there is
-one room), from their examples or, for a created message or conversation, from it.
+HTTP: a small happy path keeps state (`tools/mock/state.py`): accounts log in with
+their password only, created conversations and sent messages fill the lists, and an id
+nobody created is `not_found`. Every other operation answers its success example;
+`Prefer: code=<status>` asks for any declared answer. Any bearer token is accepted.
+Socket.IO: a handshake needs a token (any); client events are answered with their reply
+examples, or `not_found` for a conversation nobody created; server events are played
+after the operations and events that make the real service emit them, to every socket
+(there is one room), from their examples or, for a created message or conversation,
+from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import socketio
 import yaml
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from generated import models
-from service.auth.tokens import bearer_token
-from service.domain.errors import DomainError, InputError, InvalidInput
-from service.dto import ack_error, field_errors
-from service.http.inputs import read_body
+from generated.http_server import HttpOperations, http_routes
+from generated.socket_server import ClientEvents, client_event_handlers
+from service.auth.tokens import TokenClaims, bearer_token
+from service.domain.errors import DomainError, InputError, InvalidRequest
+from service.dto import ack_error
+from service.http import binding
+from service.http.binding import Call, Document, Reply
 from service.http.problems import (
     HttpProblem,
     on_domain_error,
@@ -43,9 +50,11 @@ from service.http.problems import (
     on_http_problem,
     problem,
 )
+from service.realtime.binding import SocketCall
 from service.realtime.packets import ContractPacket, Refusal
-from tools.mock.contract import ClientEvent, Contract, Operation
-from tools.mock.state import Call, MockState
+from tools.mock.contract import Contract, Operation
+from tools.mock.state import Call as StateCall
+from tools.mock.state import MockState
 from tools.specs import SHARED, SPECS
 
 # What the real service emits after each operation and client event, as their
@@ -68,6 +77,21 @@ ON_JOIN = ("presence_changed",)
 MAX_BODY_BYTES = 65_536
 # Prism's way to ask a mock for one of the declared answers: `Prefer: code=404`.
 PREFER_CODE = re.compile(r"\bcode=(?P<code>[1-5][0-9]{2})\b")
+# The mock's tokens never expire.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class Preferred(Exception):
+    """The answer `Prefer: code=<status>` asked for, ready to send."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def _on_preferred(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Preferred)
+    return exc.response
 
 
 def _example(
@@ -80,14 +104,16 @@ def _example(
     return Response(encoded, status, headers, media_type=media_type)
 
 
-def _coerce(schema: dict[str, Any], raw: str) -> Any:
-    kinds = schema.get("type")
-    if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
-        try:
-            return int(raw)
-        except ValueError:
-            return raw
-    return raw
+class MockAuthenticator:
+    """Any bearer token is someone's: the account it was issued to, else the example
+    user (a frontend may hard-code one)."""
+
+    def __init__(self, state: MockState) -> None:
+        self._state = state
+
+    async def authenticate(self, token: object) -> TokenClaims:
+        user = self._state.caller(str(token))
+        return TokenClaims(user_id=user["id"], token_id=str(token)[:64], expires_at=NEVER)
 
 
 class MockApp:
@@ -100,46 +126,73 @@ class MockApp:
         )
         self.sio.on("connect", self.on_connect)
         self.sio.on("*", self.on_event)
+        # The service's binder, on an implementation of every operation from the spec.
+        answers = {o.operation_id: self._answer(o) for o in contract.operations}
+        self.operations: HttpOperations = type("MockOperations", (HttpOperations,), answers)()
+        plays = {name: self._acknowledgement(name) for name in contract.client_events}
+        self.client_events = client_event_handlers(
+            type("MockClientEvents", (ClientEvents,), plays)()
+        )
 
     def asgi(self) -> ASGIApp:
-        routes = [self._route(operation) for operation in self.contract.operations]
+        @contextlib.asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+            # What the service's request layer reads of every request.
+            yield {
+                binding.AUTHENTICATOR: MockAuthenticator(self.state),
+                binding.MAX_BODY_BYTES: MAX_BODY_BYTES,
+            }
+
         http = Starlette(
-            routes=routes,
+            routes=http_routes(self.operations),
             middleware=[
                 Middleware(
                     CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
                 )
             ],
-            # The service's own answers to unknown paths and methods.
+            lifespan=lifespan,
+            # The service's own answers to refusals, unknown paths and methods.
             exception_handlers={
                 HTTPException: on_http_exception,
                 HttpProblem: on_http_problem,
                 DomainError: on_domain_error,
+                Preferred: _on_preferred,
             },
         )
         app: ASGIApp = socketio.ASGIApp(self.sio, other_asgi_app=http)
         return app
 
-    def _route(self, operation: Operation) -> Route:
-        async def answer(request: Request) -> Response:
-            refusal, body = await self._check(request, operation)
-            if refusal is not None:
-                return refusal
-            preferred = PREFER_CODE.search(request.headers.get("prefer", ""))
+    def _answer(self, operation: Operation) -> Callable[..., Awaitable[Any]]:
+        """The method that answers an operation, once the binder has read its inputs."""
+        path_names = [p["name"] for p in operation.params if p["in"] == "path"]
+
+        async def answer(_self: HttpOperations, call: Call, *args: Any, **query: Any) -> Any:
+            preferred = PREFER_CODE.search(call.request.headers.get("prefer", ""))
             if preferred is not None:
-                return self._preferred(request, operation, int(preferred["code"]))
-            status, answer = operation.status, operation.example
+                raise Preferred(self._preferred(call.request, operation, int(preferred["code"])))
+            path = dict(zip(path_names, args, strict=False))
+            body: dict[str, Any] = {}
+            if operation.body is not None:
+                sent: BaseModel = args[len(path_names)]
+                body = sent.model_dump(mode="json", exclude_unset=True)
+            status, answered = operation.status, operation.example
             handler = self.state.handlers.get(operation.operation_id)
             if handler is not None:  # DomainError: the service's own problem
-                status, answer = await handler(_call(request, body))
+                token = bearer_token(call.request.headers.get("authorization", "")) or ""
+                given = {name: value for name, value in query.items() if value is not None}
+                status, answered = await handler(StateCall(token, path, body, given))
             for event in AFTER_OPERATION.get(operation.operation_id, ()):
-                played = answer if event in CREATED else self.contract.server_events[event]
+                played = answered if event in CREATED else self.contract.server_events[event]
                 await self.sio.emit(event, played)
-            return _example(status, operation.media_type, answer)
+            if operation.media_type is None:
+                return None
+            if not operation.media_type.endswith("json"):
+                return Document(yaml.safe_dump(answered).encode())
+            model = getattr(models, operation.model.removeprefix(SHARED))
+            return Reply(status, model.model_validate(answered))
 
         answer.__name__ = operation.operation_id
-        # Starlette's path syntax is OpenAPI's: `{conversation_id}` reads the same.
-        return Route(operation.path, answer, methods=[operation.method])
+        return answer
 
     def _preferred(self, request: Request, operation: Operation, status: int) -> Response:
         """The declared answer `Prefer: code=<status>` asks for, with its example (as
@@ -154,36 +207,28 @@ class MockApp:
         headers = {"Retry-After": "30"} if status in (429, 503) else None
         return _example(status, media_type, example, headers)
 
-    async def _check(
-        self, request: Request, operation: Operation
-    ) -> tuple[Response | None, dict[str, Any]]:
-        """The spec's refusal of the request, or None and the body as sent."""
-        if operation.secured and not bearer_token(request.headers.get("authorization", "")):
-            return problem(request, "unauthorized", "Missing or invalid bearer token."), {}
-        errors: list[InputError] = []
-        body: dict[str, Any] = {}
-        for param in operation.params:
-            name, where, schema = param["name"], param["in"], param["schema"]
-            raw = (
-                request.path_params.get(name) if where == "path" else request.query_params.get(name)
-            )
-            if raw is None:
-                if param.get("required"):
-                    errors.append(InputError(f"{where}.{name}", "Field required"))
-                continue
-            errors += self.contract.errors(schema, _coerce(schema, str(raw)), f"{where}.{name}")
-        if errors and any(e.location.startswith("path.") for e in errors):
-            return problem(request, "not_found", "No such resource."), {}
-        if operation.body is not None:
-            # Read as the service reads it, into the same generated model: the same
-            # 400, 413, 415 and 422 problems, with the same texts, for the same bytes.
-            model = getattr(models, operation.body["$ref"].removeprefix(SHARED))
-            read = await read_body(request, model, MAX_BODY_BYTES)  # HttpProblem: its answer
-            body = read.model_dump(mode="json", exclude_unset=True)
-        if errors:
-            detail = "The request does not match the spec."
-            return problem(request, "validation_error", detail, field_errors(tuple(errors))), {}
-        return None, body
+    def _acknowledgement(self, name: str) -> Callable[..., Awaitable[Any]]:
+        """The handler of a client event, once the binder has read its payload."""
+        client_event = self.contract.client_events[name]
+
+        async def acknowledge(_self: ClientEvents, socket: SocketCall, payload: Any) -> Any:
+            fields = payload.model_dump(mode="json")
+            refused = self.state.refusal(fields)
+            if refused is not None:
+                raise refused
+            for event in AFTER_EVENT.get(name, ()):
+                # As the service does: the sender's own socket does not hear it.
+                await self.sio.emit(event, self.contract.server_events[event], skip_sid=socket.sid)
+            if name == "join_conversation":
+                for event in ON_JOIN:
+                    await self.sio.emit(event, self.contract.server_events[event], to=socket.sid)
+            success = dict(client_event.success)
+            if "conversation_id" in success:
+                success["conversation_id"] = fields["conversation_id"]
+            return getattr(models, client_event.success_model).model_validate(success)
+
+        acknowledge.__name__ = name
+        return acknowledge
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -198,51 +243,17 @@ class MockApp:
         )
 
     async def on_event(self, event: str | Refusal, sid: str, *args: Any) -> Any:
-        if isinstance(event, Refusal):
-            refused = InvalidInput(event.message, (InputError(event.location, event.message),))
-            return _acknowledge(refused)
-        client_event = self.contract.client_events.get(event)
-        if client_event is None:
-            return _acknowledge(DomainError(f"Unknown event {event[:64]!r}."))
-        payload: Any = args[0] if args else None
-        errors = self.contract.errors(client_event.payload, payload, "payload")
-        if errors:
-            refused = InvalidInput("The payload does not match the spec.", tuple(errors))
-            return _acknowledge(refused)
-        refused_here = self.state.refusal(payload)
-        if refused_here is not None:
-            return _acknowledge(refused_here)
-        await self._play(client_event, sid)
-        if isinstance(client_event.success, dict) and "conversation_id" in client_event.success:
-            return {**client_event.success, "conversation_id": payload["conversation_id"]}
-        return client_event.success
-
-    async def _play(self, client_event: ClientEvent, sid: str) -> None:
-        for event in AFTER_EVENT.get(client_event.name, ()):
-            # As the service does: the sender's own socket does not hear it.
-            await self.sio.emit(event, self.contract.server_events[event], skip_sid=sid)
-        if client_event.name == "join_conversation":
-            for event in ON_JOIN:
-                await self.sio.emit(event, self.contract.server_events[event], to=sid)
-
-
-def _call(request: Request, body: dict[str, Any]) -> Call:
-    """A request that passed the spec, as the state reads it."""
-    return Call(
-        token=bearer_token(request.headers.get("authorization", "")) or "",
-        path={
-            name: int(value)
-            for name, value in request.path_params.items()
-            if value.isascii() and value.isdigit()
-        },
-        body=body,
-        query=dict(request.query_params),
-    )
-
-
-def _acknowledge(refused: DomainError) -> dict[str, Any]:
-    """The service's own `AckError` for a refusal."""
-    return ack_error(refused).model_dump(mode="json", exclude_none=True)
+        """As the service's namespace: a refused frame, an unknown event and a refusal a
+        handler raises all become the service's own `AckError`."""
+        try:
+            if isinstance(event, Refusal):
+                raise InvalidRequest(event.message, (InputError(event.location, event.message),))
+            handler = self.client_events.get(event)
+            if handler is None:
+                raise DomainError(f"Unknown event {event[:64]!r}.")
+            return await handler(SocketCall(sid, 1), args)
+        except DomainError as refused:
+            return ack_error(refused).model_dump(mode="json", exclude_none=True)
 
 
 def create_mock_app(specs: Path = SPECS) -> ASGIApp:

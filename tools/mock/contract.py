@@ -1,5 +1,6 @@
-"""The specs as the mock reads them: validators for what clients send, and the example
-of everything the server answers or emits."""
+"""The specs as the mock reads them: the operations and events, and the example of
+everything the server answers or emits. What clients send is read by the service's
+own generated binders."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from service.domain.errors import InputError
 from tools.specs import SHARED, follow, load, operations, success_response
 
 
@@ -27,6 +23,8 @@ class Operation:
     status: int
     media_type: str | None
     example: Any
+    # The success body's shared schema (`./schemas.yaml#/$defs/Message`), if JSON.
+    model: str
     # Every declared answer by status, for `Prefer: code=<status>`: (media type, example).
     answers: dict[int, tuple[str | None, Any]]
 
@@ -36,29 +34,14 @@ class ClientEvent:
     name: str
     payload: dict[str, Any]
     success: Any
-    failure_example: dict[str, Any]
+    success_model: str
 
 
 class Contract:
     def __init__(self, specs: Path) -> None:
         self.openapi = load(specs / "openapi.yaml")
         self.asyncapi = load(specs / "asyncapi.yaml")
-        schemas = load(specs / "schemas.yaml")
-        self.defs: dict[str, Any] = schemas["$defs"]
-        resource = Resource.from_contents(schemas, default_specification=DRAFT202012)
-        self._registry: Registry[Any] = Registry().with_resource("schemas.yaml", resource)
-
-    def errors(self, schema: dict[str, Any], value: Any, prefix: str) -> list[InputError]:
-        """Why `value` does not match `schema` (whose refs point into schemas.yaml)."""
-        validator = jsonschema.Draft202012Validator(
-            _absolute(schema),
-            registry=self._registry,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
-        return [
-            InputError(".".join([prefix, *map(str, error.absolute_path)]), error.message)
-            for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
-        ][:100]
+        self.defs: dict[str, Any] = load(specs / "schemas.yaml")["$defs"]
 
     def _example_of(self, schema: dict[str, Any]) -> Any:
         ref = schema.get("$ref", "")
@@ -87,6 +70,7 @@ class Contract:
                     status=status,
                     media_type=media_type,
                     example=example,
+                    model=self._model(operation),
                     answers=self._answers(operation),
                 )
             )
@@ -108,6 +92,11 @@ class Contract:
                 break
         return found
 
+    def _model(self, operation: dict[str, Any]) -> str:
+        content = success_response(self.openapi, operation)[1].get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        return str(schema.get("$ref", ""))
+
     def _success(self, operation: dict[str, Any]) -> tuple[int, str | None, Any]:
         status, response = success_response(self.openapi, operation)
         for media_type, content in response.get("content", {}).items():
@@ -127,12 +116,12 @@ class Contract:
             [message] = [follow(self.asyncapi, ref) for ref in operation["messages"]]
             replies = [follow(self.asyncapi, ref) for ref in operation["reply"]["messages"]]
             success = next(r for r in replies if r["examples"][0]["payload"].get("ok") is True)
-            failure = next(r for r in replies if r["examples"][0]["payload"].get("ok") is False)
+            success_model = success["payload"]["$ref"].removeprefix(SHARED)
             events[message["name"]] = ClientEvent(
                 name=message["name"],
                 payload=message["payload"],
                 success=success["examples"][0]["payload"],
-                failure_example=failure["examples"][0]["payload"],
+                success_model=success_model,
             )
         return events
 
@@ -146,17 +135,3 @@ class Contract:
                     message = follow(self.asyncapi, ref)
                     examples.setdefault(message["name"], message["examples"][0]["payload"])
         return examples
-
-
-def _absolute(schema: Any) -> Any:
-    """Refs to ./schemas.yaml resolve against the registry's `schemas.yaml`."""
-    if isinstance(schema, dict):
-        return {
-            key: value.removeprefix("./")
-            if key == "$ref" and isinstance(value, str)
-            else _absolute(value)
-            for key, value in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_absolute(item) for item in schema]
-    return schema

@@ -34,9 +34,9 @@ class Call:
     """One request, as the state reads it: who calls, the path's ids and the body."""
 
     token: str
-    path: dict[str, int]
+    path: dict[str, Any]
     body: dict[str, Any]
-    query: dict[str, str]
+    query: dict[str, Any]
 
 
 @dataclass
@@ -198,7 +198,7 @@ class MockState:
             message_id = call.body["message_id"]
             raise InvalidInput(
                 f"Message {message_id} is not in conversation {conversation_id}.",
-                (InputError("body.message_id", "no such message in this conversation"),),
+                (InputError("message_id", "no such message in this conversation"),),
             )
         return 200, {
             "conversation_id": conversation_id,
@@ -209,8 +209,9 @@ class MockState:
 
     async def list_messages(self, call: Call) -> Answer:
         conversation_id = self.conversation(call.path["conversation_id"])["id"]
-        limit = int(call.query.get("limit", "50"))
-        after, before = (int(call.query.get(bound, "0")) for bound in ("after", "before"))
+        limit: int = call.query.get("limit", 50)
+        after: int = call.query.get("after", 0)
+        before: int = call.query.get("before", 0)
         chosen = [
             message
             for message in self.messages[conversation_id]
