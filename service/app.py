@@ -261,6 +261,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         {
             "auth": settings.rate_auth,
             "send": settings.rate_send,
+            "edit": settings.rate_edit,
             "socket_events": settings.rate_socket_events,
             "handshakes": settings.rate_handshakes,
             LOGIN_ATTEMPTS_PER_ACCOUNT: settings.rate_login_per_account,

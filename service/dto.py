@@ -36,6 +36,8 @@ def message(value: model.Message) -> dto.Message:
         body=value.body,
         client_message_id=value.client_message_id,
         created_at=value.created_at,
+        edited_at=value.edited_at,
+        deleted_at=value.deleted_at,
     )
 
 
@@ -46,6 +48,8 @@ def _message_summary(value: model.Message) -> dto.MessageSummary:
         sender=user_summary(value.sender),
         body=value.body,
         created_at=value.created_at,
+        edited_at=value.edited_at,
+        deleted_at=value.deleted_at,
     )
 
 

@@ -29,6 +29,7 @@ GENEROUS_LIMITS: dict[str, Any] = {
     "rate_auth": "10000/minute",
     "rate_login_per_account": "10000/minute",
     "rate_send": "10000/minute",
+    "rate_edit": "10000/minute",
     "rate_socket_events": "100000/minute",
     "rate_handshakes": "10000/minute",
     "max_connections_per_address": 100_000,

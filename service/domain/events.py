@@ -57,6 +57,13 @@ class MessageCreated:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageUpdated:
+    """A message was edited or deleted: it as it now stands, the same for everyone."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
 class MessagesRead:
     conversation_id: int
     reader: UserRef
@@ -121,6 +128,7 @@ DomainEvent = (
     | ConversationActivity
     | ConversationDeleted
     | MessageCreated
+    | MessageUpdated
     | MessagesRead
     | UnreadCountUpdated
     | MessagesDelivered

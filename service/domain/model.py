@@ -53,6 +53,9 @@ class Message:
     body: str
     client_message_id: str | None
     created_at: datetime
+    edited_at: datetime | None = None
+    # A deleted message keeps its place (id, seq) with an empty body.
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,6 +170,19 @@ class Operations(HttpOperations):
             )
         return Reply(201 if sent.created else 200, to_dto.message(sent.message))
 
+    async def edit_message(
+        self, call: Caller, conversation_id: int, message_id: int, body: dto.EditMessageRequest
+    ) -> Reply[Literal[200], dto.Message]:
+        await call.services.limits.hit("edit", call.user_id)
+        edited = await call.services.messages.edit(
+            call.user_id, conversation_id, message_id, body.body
+        )
+        return Reply(200, to_dto.message(edited))
+
+    async def delete_message(self, call: Caller, conversation_id: int, message_id: int) -> None:
+        await call.services.limits.hit("edit", call.user_id)
+        await call.services.messages.delete(call.user_id, conversation_id, message_id)
+
     async def mark_read(
         self, call: Caller, conversation_id: int, body: dto.MarkReadRequest
     ) -> Reply[Literal[200], dto.ReadState]:

@@ -30,6 +30,7 @@ from service.domain.events import (
     MessageCreated,
     MessagesDelivered,
     MessagesRead,
+    MessageUpdated,
     PresenceChanged,
     RemovalReason,
     SessionEnded,
@@ -128,6 +129,10 @@ class SocketIOOutlet(EventOutlet):
             case MessageCreated():
                 room = conversation_room(event.message.conversation_id)
                 await self._events.message_created(dto.message(event.message), room)
+            case MessageUpdated():
+                updated = generated.MessageUpdatedEvent(message=dto.message(event.message))
+                everyone = members_room(event.message.conversation_id)
+                await self._events.message_updated(updated, everyone)
             case MessagesRead():
                 # One emit to both rooms: a reader's socket in both gets it once.
                 targets: list[ConversationRoom | UserRoom] = [

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.domain.clock import Clock
-from service.domain.errors import Conflict, InputError, InvalidInput
+from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
 from service.domain.events import (
     ConversationActivity,
     MessageCreated,
     MessagesDelivered,
     MessagesRead,
+    MessageUpdated,
     UnreadCountUpdated,
 )
 from service.domain.model import (
@@ -168,6 +169,44 @@ class MessageService:
         )
         return ReadState(conversation_id, target.id, target.seq, count)
 
+    async def edit(
+        self, caller_id: int, conversation_id: int, message_id: int, body: str
+    ) -> Message:
+        """Replace the body of one of the caller's messages (`Forbidden` for another's,
+        `Conflict` for a deleted one); its id, seq and unread counts stay."""
+        body = clean_text("body", body, multiline=True)
+        async with self._uow_factory() as uow:
+            message = await _participants_message(uow, caller_id, conversation_id, message_id)
+            if message.sender.id != caller_id:
+                raise Forbidden(f"Only its author may edit message {message_id}.")
+            if message.deleted_at is not None:
+                raise Conflict(f"Message {message_id} was deleted.")
+            now = self._clock()
+            await uow.messages.edit(message_id, body, now)
+            await uow.commit()
+        edited = replace(message, body=body, edited_at=now)
+        await self._events.publish(MessageUpdated(edited))
+        return edited
+
+    async def delete(self, caller_id: int, conversation_id: int, message_id: int) -> None:
+        """Leave a tombstone of a message, by its author or the conversation's owner
+        (`Forbidden` for anyone else); deleting it again changes nothing."""
+        async with self._uow_factory() as uow:
+            message = await _participants_message(uow, caller_id, conversation_id, message_id)
+            if message.sender.id != caller_id:
+                conversation = await uow.conversations.get(conversation_id)
+                if conversation is None or conversation.owner_id != caller_id:
+                    raise Forbidden(
+                        f"Only its author or the conversation's owner may delete message "
+                        f"{message_id}."
+                    )
+            if message.deleted_at is not None:
+                return
+            now = self._clock()
+            await uow.messages.tombstone(message_id, now)
+            await uow.commit()
+        await self._events.publish(MessageUpdated(replace(message, body="", deleted_at=now)))
+
     async def mark_delivered(self, recipient_id: int, conversation_id: int, message_id: int) -> int:
         """Move the recipient's delivery watermark forward to `message_id`; the watermark."""
         async with self._uow_factory() as uow:
@@ -188,6 +227,19 @@ class MessageService:
             counts = await uow.queries.unread_by_conversation(caller_id)
         nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
         return UnreadSummary(sum(n for _, n in nonzero), nonzero)
+
+
+async def _participants_message(
+    uow: UnitOfWork, caller_id: int, conversation_id: int, message_id: int
+) -> Message:
+    """A message of a conversation the caller is in; `NotFound` otherwise (the id in
+    the URL names nothing the caller may see)."""
+    if not await uow.conversations.is_participant(conversation_id, caller_id):
+        raise conversation_not_found(conversation_id)
+    message = await uow.messages.get(conversation_id, message_id)
+    if message is None:
+        raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
+    return message
 
 
 def _same_body(first: Message, body: str) -> Message:

@@ -114,6 +114,8 @@ class MessageRow(Base):
     body: Mapped[str] = mapped_column(Text)
     client_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RevokedTokenRow(Base):

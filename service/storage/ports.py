@@ -155,6 +155,14 @@ class MessageRepository(ABC):
     async def get(self, conversation_id: int, message_id: int) -> Message | None:
         """The message if it belongs to the conversation."""
 
+    @abstractmethod
+    async def edit(self, message_id: int, body: str, now: datetime) -> None:
+        """Replace a message's body and set its `edited_at`."""
+
+    @abstractmethod
+    async def tombstone(self, message_id: int, now: datetime) -> None:
+        """Empty a message's body and set its `deleted_at`: it keeps its id and seq."""
+
 
 class ReadStateRepository(ABC):
     @abstractmethod

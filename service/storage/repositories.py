@@ -342,6 +342,16 @@ class SqlAlchemyMessageRepository(MessageRepository):
         pair = found.first()
         return None if pair is None else message_of(*pair)
 
+    async def edit(self, message_id: int, body: str, now: datetime) -> None:
+        await self.session.execute(
+            update(MessageRow).where(MessageRow.id == message_id).values(body=body, edited_at=now)
+        )
+
+    async def tombstone(self, message_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(MessageRow).where(MessageRow.id == message_id).values(body="", deleted_at=now)
+        )
+
 
 class SqlAlchemyReadStateRepository(ReadStateRepository):
     def __init__(self, session: AsyncSession) -> None:

@@ -28,6 +28,8 @@ def message_of(row: MessageRow, sender: UserRow) -> Message:
         body=row.body,
         client_message_id=row.client_message_id,
         created_at=row.created_at,
+        edited_at=row.edited_at,
+        deleted_at=row.deleted_at,
     )
 
 

@@ -80,6 +80,11 @@ async def test_every_declared_operation_and_message_is_observed(
                 assert typing["ok"] is True, typing
                 await a.wait_for("typing", partial(_in_state, state))
 
+            edit = {"body": "hi there"}
+            url = f"/conversations/{cid}/messages/{mid}"
+            assert (await http.patch(url, headers=alice.headers, json=edit)).status_code == 200
+            await b.wait_for("message_updated")
+
             await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
             await b.wait_for("conversation_updated")
             add = {"user_ids": [carol.id]}

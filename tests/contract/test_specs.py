@@ -203,6 +203,7 @@ CLIENT_INPUTS = {
     "UpdateConversationRequest",
     "AddParticipantsRequest",
     "SendMessageRequest",
+    "EditMessageRequest",
     "MarkReadRequest",
     "TypingRequest",
     "RefreshTokenRequest",

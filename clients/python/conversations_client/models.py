@@ -357,6 +357,14 @@ class MessageSummary(BaseModel):
     """
     When the message was stored (UTC).
     """
+    edited_at: AwareDatetime | None = None
+    """
+    When its author last edited it (UTC); null (or absent) when never.
+    """
+    deleted_at: AwareDatetime | None = None
+    """
+    When it was deleted (UTC), its `body` then empty; null (or absent) while it stands.
+    """
 
 
 class Conversation(BaseModel):
@@ -492,6 +500,14 @@ class Message(BaseModel):
     """
     When the message was stored (UTC).
     """
+    edited_at: AwareDatetime | None = None
+    """
+    When its author last edited the body (UTC); null (or absent, from servers before contract 0.6.0) when it never was.
+    """
+    deleted_at: AwareDatetime | None = None
+    """
+    When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
+    """
 
 
 class MessagePage(BaseModel):
@@ -510,6 +526,38 @@ class MessagePage(BaseModel):
     """
     True when more messages exist in the paging direction: newer ones for `after`, older ones otherwise.
     """
+
+
+class EditMessageRequest(BaseModel):
+    """
+    A message's new body, from its author.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    body: Annotated[
+        str,
+        Field(
+            max_length=4000,
+            min_length=1,
+            pattern="^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u061c\\u1680\\u180e\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\ufeff][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e]*$",
+        ),
+    ]
+    """
+    The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored.
+    """
+
+
+class MessageUpdatedEvent(BaseModel):
+    """
+    A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows. Seqs and unread counts do not change.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    message: Message
 
 
 class MarkReadRequest(BaseModel):

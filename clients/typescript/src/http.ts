@@ -349,6 +349,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{conversation_id}/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a message
+         * @description Deletes a message: its author or the conversation's owner may (anyone else gets 403). The message stays in the history as a tombstone, in its place, with an empty `body` and `deleted_at` set; its `id` and `seq` never change, so cursors stay valid, and an unread deleted message still counts as unread until read (unread counts are seq arithmetic). After the transaction commits, one `message_updated` goes to `members:{id}`. Deleting a deleted message changes nothing and answers 204 again, sending nothing. Edits and deletions share `CHAT_RATE_EDIT` (429 beyond). A conversation the caller is not in, or a message not in it, is 404.
+         */
+        delete: operations["delete_message"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a message
+         * @description Replaces the body of one of the caller's own messages (only its author edits; anyone else gets 403) and sets its `edited_at`. Its `id`, `seq` and place in the history stay, and unread counts do not change. After the transaction commits, one `message_updated` goes to `members:{id}` (every participant's sockets, the same payload for all). A deleted message cannot be edited (409). Edits and deletions share one rate per user, `CHAT_RATE_EDIT` (429 beyond). A conversation the caller is not in, or a message not in it, is 404.
+         */
+        patch: operations["edit_message"];
+        trace?: never;
+    };
     "/conversations/{conversation_id}/read": {
         parameters: {
             query?: never;
@@ -643,6 +678,16 @@ export interface components {
              * @description When the message was stored (UTC).
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When its author last edited it (UTC); null (or absent) when never.
+             */
+            edited_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was deleted (UTC), its `body` then empty; null (or absent) while it stands.
+             */
+            deleted_at?: string | null;
         };
         /**
          * Conversation
@@ -806,6 +851,16 @@ export interface components {
              * @description When the message was stored (UTC).
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When its author last edited the body (UTC); null (or absent, from servers before contract 0.6.0) when it never was.
+             */
+            edited_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
+             */
+            deleted_at?: string | null;
         };
         /**
          * MessagePage
@@ -848,6 +903,17 @@ export interface components {
             body: string;
             /** @description Idempotency key chosen by the client (a UUID or ULID, say). */
             client_message_id?: string | null;
+        };
+        /**
+         * EditMessageRequest
+         * @description A message's new body, from its author.
+         * @example {
+         *       "body": "See you at half past ten."
+         *     }
+         */
+        EditMessageRequest: {
+            /** @description The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored. */
+            body: string;
         };
         /**
          * MarkReadRequest
@@ -1118,6 +1184,11 @@ export interface components {
          * @example 42
          */
         ConversationId: number;
+        /**
+         * @description The message's id.
+         * @example 17
+         */
+        MessageId: number;
         /**
          * @description Page size, 1 to 200 (default 50).
          * @example 50
@@ -1908,6 +1979,157 @@ export interface operations {
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message is deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is neither the message's author nor the conversation's owner. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Only its author or the conversation's owner may delete message 17.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    edit_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "See you at half past ten."
+                 *     }
+                 */
+                "application/json": components["schemas"]["EditMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The message as edited. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 17,
+                     *       "conversation_id": 42,
+                     *       "seq": 5,
+                     *       "sender": {
+                     *         "id": 2,
+                     *         "username": "bob",
+                     *         "display_name": "Bob Builder"
+                     *       },
+                     *       "body": "See you at half past ten.",
+                     *       "client_message_id": null,
+                     *       "created_at": "2026-11-24T10:02:11Z",
+                     *       "edited_at": "2026-11-24T10:03:00Z",
+                     *       "deleted_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is not the message's author. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Only its author may edit message 17.",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The message was deleted. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Message 17 was deleted.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     mark_read: {

@@ -243,6 +243,14 @@ export interface MessageSummary {
    * When the message was stored (UTC).
    */
   created_at: string;
+  /**
+   * When its author last edited it (UTC); null (or absent) when never.
+   */
+  edited_at?: string | null;
+  /**
+   * When it was deleted (UTC), its `body` then empty; null (or absent) while it stands.
+   */
+  deleted_at?: string | null;
 }
 /**
  * A conversation as seen by one participant (`unread_count` is theirs).
@@ -349,6 +357,14 @@ export interface Message {
    * When the message was stored (UTC).
    */
   created_at: string;
+  /**
+   * When its author last edited the body (UTC); null (or absent, from servers before contract 0.6.0) when it never was.
+   */
+  edited_at?: string | null;
+  /**
+   * When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
+   */
+  deleted_at?: string | null;
 }
 /**
  * Messages in ascending id order.
@@ -362,6 +378,21 @@ export interface MessagePage {
    * True when more messages exist in the paging direction: newer ones for `after`, older ones otherwise.
    */
   has_more: boolean;
+}
+/**
+ * A message's new body, from its author.
+ */
+export interface EditMessageRequest {
+  /**
+   * The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored.
+   */
+  body: string;
+}
+/**
+ * A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows. Seqs and unread counts do not change.
+ */
+export interface MessageUpdatedEvent {
+  message: Message;
 }
 /**
  * Move the caller's read watermark up to and including a message. It never moves back.
