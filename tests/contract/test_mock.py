@@ -265,6 +265,10 @@ async def test_the_happy_path_keeps_state_and_unknown_ids_are_not_found() -> Non
         sent = await http.post(messages_path, json={"body": " Hello "}, headers=auth)
         after = await http.get("/conversations", headers=auth)
         history = await http.get(messages_path, headers=auth)
+        message_path = f"{messages_path}/{sent.json()['id']}"
+        edited = await http.patch(message_path, json={"body": "Hello!"}, headers=auth)
+        deleted = await http.delete(f"{messages_path}/987654", headers=auth)
+        edited_history = await http.get(messages_path, headers=auth)
         unknown = await http.get("/conversations/987654", headers=auth)
         socket = socketio.AsyncClient()
         await socket.connect(url, auth={"token": "t"}, transports=["websocket"], wait_timeout=5)
@@ -283,6 +287,9 @@ async def test_the_happy_path_keeps_state_and_unknown_ids_are_not_found() -> Non
     assert [p["id"] for p in created.json()["participants"]] == [me.json()["id"], 1]
     assert sent.json()["body"] == "Hello"
     assert history.json()["items"] == [sent.json()]
+    assert edited.json()["body"] == "Hello!"
+    assert edited_history.json()["items"] == [edited.json()]
+    assert deleted.status_code == 404
     assert unknown.status_code == 404
     assert joined == {"ok": True, "conversation_id": conversation_id}
     assert validate_ack("joinConversation", nowhere) == "ackError"
@@ -296,6 +303,8 @@ async def test_the_happy_path_keeps_state_and_unknown_ids_are_not_found() -> Non
         ("POST", "/conversations", created),
         ("POST", "/conversations/{conversation_id}/messages", sent),
         ("GET", "/conversations/{conversation_id}/messages", history),
+        ("PATCH", "/conversations/{conversation_id}/messages/{message_id}", edited),
+        ("DELETE", "/conversations/{conversation_id}/messages/{message_id}", deleted),
         ("GET", "/conversations/{conversation_id}", unknown),
     ]:
         media_type = response.headers["content-type"]

@@ -67,6 +67,8 @@ AFTER_OPERATION = {
     "add_participants": ("conversation_updated",),
     "remove_participant": ("conversation_updated",),
     "delete_conversation": ("conversation_deleted",),
+    "edit_message": ("message_updated",),
+    "delete_message": ("message_updated",),
 }
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
 # Events that carry what the happy path created, rather than their example.
@@ -183,6 +185,8 @@ class MockApp:
                 status, answered = await handler(StateCall(token, path, body, given))
             for event in AFTER_OPERATION.get(operation.operation_id, ()):
                 played = answered if event in CREATED else self.contract.server_events[event]
+                if event == "message_updated" and self.state.changed is not None:
+                    played = {"message": self.state.changed}
                 await self.sio.emit(event, played)
             if operation.media_type is None:
                 return None

@@ -19,6 +19,7 @@ from service.domain.errors import (
     DomainError,
     InputError,
     InvalidInput,
+    NotFound,
     Unauthorized,
 )
 from service.services.rules import conversation_not_found
@@ -77,7 +78,12 @@ class MockState:
             "list_messages": self.list_messages,
             "send_message": self.send_message,
             "mark_read": self.mark_read,
+            "edit_message": self.edit_message,
+            "delete_message": self.delete_message,
         }
+        self._edited_at = examples["edit_message"]["edited_at"]
+        # The message the last edit or deletion left, for its `message_updated`.
+        self.changed: dict[str, Any] | None = None
 
     def _next_id(self) -> int:
         self._ids += 1
@@ -235,6 +241,30 @@ class MockState:
         }
         stored.append(message)
         return 201, message
+
+    def _stored(self, call: Call) -> dict[str, Any]:
+        conversation_id = self.conversation(call.path["conversation_id"])["id"]
+        message_id = call.path["message_id"]
+        for message in self.messages[conversation_id]:
+            if message["id"] == message_id:
+                return message
+        raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
+
+    async def edit_message(self, call: Call) -> Answer:
+        # Who may edit or delete is not checked: any token may be the example user's,
+        # and the examples edit Bob's message. `Prefer: code=403` shows a refusal.
+        message = self._stored(call)
+        if message.get("deleted_at"):
+            raise Conflict(f"Message {message['id']} was deleted.")
+        message.update(body=call.body["body"].strip(), edited_at=self._edited_at)
+        self.changed = message
+        return 200, message
+
+    async def delete_message(self, call: Call) -> Answer:
+        message = self._stored(call)
+        message.update(body="", deleted_at=self._edited_at)
+        self.changed = message
+        return 204, None
 
     def refusal(self, payload: Any) -> DomainError | None:
         """`not_found` for a client event naming a conversation nobody created."""
