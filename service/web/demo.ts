@@ -1,6 +1,8 @@
 // The /demo chat page: the generated TypeScript client in a browser, nothing more.
 // Log in or register, start a group, open a conversation, and see messages, typing and
-// read receipts arrive. All text goes in through textContent, never as HTML.
+// read receipts arrive; edit or delete your messages (the owner deletes any), and see
+// everyone's edits and deletions as they happen. All text goes in through textContent,
+// never as HTML.
 import {
   connect,
   connected,
@@ -36,6 +38,8 @@ interface Session {
   open: number | null;
   names: Map<number, string>;
   lastTypingSent: number;
+  // The message the compose box edits, if any.
+  editing: number | null;
 }
 
 let session: Session | null = null;
@@ -81,8 +85,7 @@ function remember(conversation: Conversation): void {
   renderConversations();
 }
 
-function showMessage(message: Message): void {
-  if (messagesList.querySelector(`[data-message-id="${message.id}"]`)) return;
+function messageItem(message: Message): HTMLLIElement {
   const item = document.createElement("li");
   item.dataset.messageId = String(message.id);
   const sender = document.createElement("span");
@@ -90,10 +93,61 @@ function showMessage(message: Message): void {
   sender.textContent = message.sender.display_name;
   const body = document.createElement("span");
   body.className = "body";
-  body.textContent = message.body;
   item.append(sender, body);
+  if (message.deleted_at) {
+    item.classList.add("deleted");
+    body.textContent = "Message deleted";
+    return item;
+  }
+  body.textContent = message.body;
+  if (message.edited_at) {
+    const edited = document.createElement("span");
+    edited.className = "edited";
+    edited.textContent = " (edited)";
+    item.append(edited);
+  }
+  const mine = message.sender.id === session?.userId;
+  const owner = session?.conversations.get(message.conversation_id)?.owner_id === session?.userId;
+  if (mine) item.append(action("Edit", () => startEditing(message)));
+  if (mine || owner) item.append(action("Delete", () => void remove(message)));
+  return item;
+}
+
+function action(label: string, run: () => void): HTMLButtonElement {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = label;
+  button.addEventListener("click", run);
+  return button;
+}
+
+function showMessage(message: Message): void {
+  if (messagesList.querySelector(`[data-message-id="${message.id}"]`)) return;
+  const item = messageItem(message);
   messagesList.append(item);
   item.scrollIntoView({ block: "end" });
+}
+
+// An edited or deleted message takes the place of the one shown, never a new one.
+function replaceMessage(message: Message): void {
+  messagesList.querySelector(`[data-message-id="${message.id}"]`)?.replaceWith(messageItem(message));
+}
+
+function startEditing(message: Message): void {
+  if (!session) return;
+  session.editing = message.id;
+  const input = element<HTMLFormElement>("compose").elements.namedItem("body") as HTMLInputElement;
+  input.value = message.body;
+  input.focus();
+  say("Editing your message: send to save it.");
+}
+
+async function remove(message: Message): Promise<void> {
+  if (!session) return;
+  const deleted = await session.http.DELETE("/conversations/{conversation_id}/messages/{message_id}", {
+    params: { path: { conversation_id: message.conversation_id, message_id: message.id } },
+  });
+  if (deleted.error) say(problemText(deleted.error));
 }
 
 async function markRead(message: Message): Promise<void> {
@@ -111,6 +165,7 @@ async function open(conversationId: number): Promise<void> {
     await socket.emitWithAck("leave_conversation", { conversation_id: session.open });
   }
   session.open = conversationId;
+  session.editing = null;
   // Join first, then fetch: whatever is posted in between arrives by the socket and is
   // dropped as a duplicate by its id.
   const ack = await socket.emitWithAck("join_conversation", { conversation_id: conversationId });
@@ -138,6 +193,9 @@ function listen(socket: ChatSocket): void {
     showMessage(message);
     typingLine.textContent = "";
     void markRead(message);
+  });
+  socket.on("message_updated", ({ message }) => {
+    if (message.conversation_id === session?.open) replaceMessage(message);
   });
   socket.on("conversation_activity", (activity) => {
     const known = session?.conversations.get(activity.conversation_id);
@@ -179,6 +237,7 @@ async function signIn(username: string, password: string, register: boolean): Pr
     open: null,
     names: new Map(),
     lastTypingSent: 0,
+    editing: null,
   };
   const list = await http.GET("/conversations");
   list.data?.items.forEach(remember);
@@ -229,10 +288,21 @@ element<HTMLFormElement>("compose").addEventListener("submit", (event) => {
   const form = event.target as HTMLFormElement;
   const input = form.elements.namedItem("body") as HTMLInputElement;
   if (!session || session.open === null) return;
-  const { http, open: conversationId } = session;
+  const { http, open: conversationId, editing } = session;
   const body = input.value;
   input.value = "";
   session.lastTypingSent = 0;
+  if (editing !== null) {
+    session.editing = null;
+    say("");
+    void http
+      .PATCH("/conversations/{conversation_id}/messages/{message_id}", {
+        params: { path: { conversation_id: conversationId, message_id: editing } },
+        body: { body },
+      })
+      .then((edited) => (edited.data ? replaceMessage(edited.data) : say(problemText(edited.error))));
+    return;
+  }
   void http
     .POST("/conversations/{conversation_id}/messages", {
       params: { path: { conversation_id: conversationId } },

@@ -65,6 +65,52 @@ async def test_two_users_see_each_others_messages_typing_and_read_receipts(
         assert tab.errors == []
 
 
+async def test_the_author_edits_the_owner_deletes_and_both_see_it_at_once(
+    tmp_path: Path,
+) -> None:
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        alice, bob = await open_page(browser, url, "/demo"), await open_page(browser, url, "/demo")
+        await sign_up(alice, "alice")
+        await sign_up(bob, "bob")
+        await alice.page.fill("#start [name=title]", "Launch planning")
+        await alice.page.fill("#start [name=usernames]", "bob")
+        await alice.page.click("#start button")
+        await bob.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
+        await expect(bob.page.locator("#title")).to_have_text("Launch planning")
+
+        bob_compose = bob.page.locator("#compose [name=body]")
+        for text in ("See you at ten.", "Bring the slides."):
+            await bob_compose.fill(text)
+            await bob_compose.press("Enter")
+        alice_messages = alice.page.locator("#messages li")
+        await expect(alice.page.locator("#messages .body")).to_have_text(
+            ["See you at ten.", "Bring the slides."], timeout=PATIENCE_MS
+        )
+        # Only the author may edit; the owner may delete anyone's message.
+        await expect(alice_messages.first.get_by_role("button", name="Edit")).to_have_count(0)
+
+        first = bob.page.locator("#messages li").first
+        await first.get_by_role("button", name="Edit").click()
+        await expect(bob_compose).to_have_value("See you at ten.")
+        await bob_compose.fill("See you at half past ten.")
+        await bob_compose.press("Enter")
+        await expect(alice_messages.first.locator(".body")).to_have_text(
+            "See you at half past ten.", timeout=PATIENCE_MS
+        )
+        await expect(alice_messages.first.locator(".edited")).to_have_text(" (edited)")
+
+        await alice_messages.nth(1).get_by_role("button", name="Delete").click()
+        for tab in (alice, bob):
+            await expect(tab.page.locator("#messages .body")).to_have_text(
+                ["See you at half past ten.", "Message deleted"], timeout=PATIENCE_MS
+            )
+        await expect(bob.page.locator("#messages li.deleted button")).to_have_count(0)
+
+    for tab in (alice, bob):
+        assert tab.foreign_requests == []
+        assert tab.errors == []
+
+
 async def test_a_wrong_password_shows_the_services_reason(tmp_path: Path) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
         tab = await open_page(browser, url, "/demo")
