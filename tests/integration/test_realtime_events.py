@@ -60,7 +60,10 @@ async def test_message_created_reaches_joined_sockets_not_outsiders(
             "conversation_id": cid,
             "seq": 1,
             "updated_at": message["created_at"],
-            "last_message": {k: message[k] for k in ("id", "seq", "sender", "body", "created_at")},
+            "last_message": {
+                k: message[k]
+                for k in ("id", "seq", "sender", "body", "created_at", "edited_at", "deleted_at")
+            },
         }
         assert await b.wait_for("conversation_activity") == activity
         assert await a.wait_for("conversation_activity") == activity
