@@ -554,6 +554,40 @@ class MessageUpdatedEvent(BaseModel):
     message: Message
 
 
+class Pin(BaseModel):
+    """
+    A pinned message of a conversation: the message as it now stands (its edits; a deleted one stays pinned as a tombstone until unpinned), who pinned it, and when.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    message: Message
+    pinned_by: UserSummary
+    pinned_at: AwareDatetime
+    """
+    When it was pinned (UTC).
+    """
+
+
+class PinList(BaseModel):
+    """
+    Every pinned message of a conversation, most recently pinned first; at most `CHAT_MAX_PINS` (50 at most, by default 50). The same list is the answer to pinning and unpinning and the payload of `pins_updated`, so a client replaces its list with it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    pins: Annotated[list[Pin], Field(max_length=50)]
+    """
+    The pins, most recently pinned first.
+    """
+
+
 class MarkReadRequest(BaseModel):
     """
     Move the caller's read watermark up to and including a message. It never moves back.

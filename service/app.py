@@ -47,6 +47,7 @@ from service.realtime.polling import end_polls_on_close
 from service.services.container import Services
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
+from service.services.pins import PinService
 from service.services.presence import PresenceService
 from service.services.sessions import SessionService
 from service.services.typing import TypingService
@@ -246,6 +247,7 @@ def build_services(
         users=users,
         conversations=ConversationService(uow_factory, events, clock),
         messages=MessageService(uow_factory, events, clock, backpressure or Unhurried()),
+        pins=PinService(uow_factory, events, clock, settings.max_pins),
         presence=PresenceService(
             presence_store, uow_factory, events, settings.presence_interval_seconds
         ),

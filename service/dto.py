@@ -132,3 +132,17 @@ def ack_error(error: DomainError) -> dto.AckError:
             retry_after_seconds=error.retry_after if isinstance(error, RateLimited) else None,
         ),
     )
+
+
+def pin_list(conversation_id: int, pins: tuple[model.Pin, ...]) -> dto.PinList:
+    return dto.PinList(
+        conversation_id=conversation_id,
+        pins=[
+            dto.Pin(
+                message=message(pin.message),
+                pinned_by=user_summary(pin.pinned_by),
+                pinned_at=pin.pinned_at,
+            )
+            for pin in pins
+        ],
+    )

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     rate_login_per_account: RateText = "10/hour"
     rate_send: RateText = "30 per 10 seconds"  # messages sent per user
     rate_edit: RateText = "30 per 10 seconds"  # message edits and deletions per user
+    # Pins per conversation; the spec's PinList holds at most 50.
+    max_pins: Annotated[int, Field(ge=1, le=50)] = 50
     rate_socket_events: RateText = "100 per 10 seconds"  # client events per user
     rate_handshakes: RateText = "60/minute"  # new Socket.IO connections per client address
     max_sockets_per_user: Annotated[int, Field(ge=1, le=1000)] = 16

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.domain.model import Conversation, Message, UserRef
+from service.domain.model import Conversation, Message, Pin, UserRef
 
 
 class RemovalReason(enum.StrEnum):
@@ -61,6 +61,14 @@ class MessageUpdated:
     """A message was edited or deleted: it as it now stands, the same for everyone."""
 
     message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class PinsUpdated:
+    """A conversation's pins changed: the whole list, the same for everyone."""
+
+    conversation_id: int
+    pins: tuple[Pin, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ DomainEvent = (
     | ConversationDeleted
     | MessageCreated
     | MessageUpdated
+    | PinsUpdated
     | MessagesRead
     | UnreadCountUpdated
     | MessagesDelivered

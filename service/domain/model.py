@@ -59,6 +59,13 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Pin:
+    message: Message
+    pinned_by: UserRef
+    pinned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     id: int
     kind: ConversationKind

@@ -183,6 +183,26 @@ class Operations(HttpOperations):
         await call.services.limits.hit("edit", call.user_id)
         await call.services.messages.delete(call.user_id, conversation_id, message_id)
 
+    async def list_pins(
+        self, call: Caller, conversation_id: int
+    ) -> Reply[Literal[200], dto.PinList]:
+        pins = await call.services.pins.pins(call.user_id, conversation_id)
+        return Reply(200, to_dto.pin_list(conversation_id, pins))
+
+    async def pin_message(
+        self, call: Caller, conversation_id: int, message_id: int
+    ) -> Reply[Literal[200], dto.PinList]:
+        await call.services.limits.hit("edit", call.user_id)
+        pins = await call.services.pins.pin(call.user_id, conversation_id, message_id)
+        return Reply(200, to_dto.pin_list(conversation_id, pins))
+
+    async def unpin_message(
+        self, call: Caller, conversation_id: int, message_id: int
+    ) -> Reply[Literal[200], dto.PinList]:
+        await call.services.limits.hit("edit", call.user_id)
+        pins = await call.services.pins.unpin(call.user_id, conversation_id, message_id)
+        return Reply(200, to_dto.pin_list(conversation_id, pins))
+
     async def mark_read(
         self, call: Caller, conversation_id: int, body: dto.MarkReadRequest
     ) -> Reply[Literal[200], dto.ReadState]:

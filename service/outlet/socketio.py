@@ -31,6 +31,7 @@ from service.domain.events import (
     MessagesDelivered,
     MessagesRead,
     MessageUpdated,
+    PinsUpdated,
     PresenceChanged,
     RemovalReason,
     SessionEnded,
@@ -133,6 +134,9 @@ class SocketIOOutlet(EventOutlet):
                 updated = generated.MessageUpdatedEvent(message=dto.message(event.message))
                 everyone = members_room(event.message.conversation_id)
                 await self._events.message_updated(updated, everyone)
+            case PinsUpdated():
+                pins = dto.pin_list(event.conversation_id, event.pins)
+                await self._events.pins_updated(pins, members_room(event.conversation_id))
             case MessagesRead():
                 # One emit to both rooms: a reader's socket in both gets it once.
                 targets: list[ConversationRoom | UserRoom] = [

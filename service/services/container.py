@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from service.ratelimit import RateLimiter
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
+from service.services.pins import PinService
 from service.services.presence import PresenceService
 from service.services.sessions import SessionService
 from service.services.typing import TypingService
@@ -20,6 +21,7 @@ class Services:
     users: UserService
     conversations: ConversationService
     messages: MessageService
+    pins: PinService
     presence: PresenceService
     typing: TypingService
     sessions: SessionService

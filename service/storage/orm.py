@@ -140,3 +140,18 @@ class KnownAddressRow(Base):
     )
     address_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_login_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PinRow(Base):
+    """A pinned message of a conversation; gone with the conversation or the message."""
+
+    __tablename__ = "pins"
+
+    conversation_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    pinned_by: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
+    pinned_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    Pin,
     ReadPosition,
     TokenStanding,
     User,
@@ -164,6 +165,20 @@ class MessageRepository(ABC):
         """Empty a message's body and set its `deleted_at`: it keeps its id and seq."""
 
 
+class PinRepository(ABC):
+    @abstractmethod
+    async def pins(self, conversation_id: int) -> list[Pin]:
+        """The conversation's pins, most recently pinned first."""
+
+    @abstractmethod
+    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> bool:
+        """Pin a message; False when it was pinned already."""
+
+    @abstractmethod
+    async def unpin(self, conversation_id: int, message_id: int) -> bool:
+        """Unpin a message; False when it was not pinned."""
+
+
 class ReadStateRepository(ABC):
     @abstractmethod
     async def position(self, conversation_id: int, user_id: int) -> ReadPosition | None:
@@ -269,6 +284,7 @@ class UnitOfWork(ABC):
     users: UserRepository
     conversations: ConversationRepository
     messages: MessageRepository
+    pins: PinRepository
     read_states: ReadStateRepository
     revoked_tokens: RevokedTokenRepository
     queries: ReadModel

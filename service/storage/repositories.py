@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from service.domain.errors import Conflict
 from service.domain.model import (
@@ -16,6 +17,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    Pin,
     ReadPosition,
     User,
     UserRef,
@@ -24,6 +26,7 @@ from service.storage.orm import (
     ConversationRow,
     MessageRow,
     ParticipantRow,
+    PinRow,
     RevokedTokenRow,
     UserRow,
     UTCDateTime,
@@ -31,6 +34,7 @@ from service.storage.orm import (
 from service.storage.ports import (
     ConversationRepository,
     MessageRepository,
+    PinRepository,
     ReadStateRepository,
     RevokedTokenRepository,
     UserRepository,
@@ -351,6 +355,43 @@ class SqlAlchemyMessageRepository(MessageRepository):
         await self.session.execute(
             update(MessageRow).where(MessageRow.id == message_id).values(body="", deleted_at=now)
         )
+
+
+class SqlAlchemyPinRepository(PinRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def pins(self, conversation_id: int) -> list[Pin]:
+        sender, pinner = aliased(UserRow), aliased(UserRow)
+        found = await self.session.execute(
+            select(PinRow, MessageRow, sender, pinner)
+            .join(MessageRow, MessageRow.id == PinRow.message_id)
+            .join(sender, sender.id == MessageRow.sender_id)
+            .join(pinner, pinner.id == PinRow.pinned_by)
+            .where(PinRow.conversation_id == conversation_id)
+            .order_by(PinRow.pinned_at.desc(), PinRow.message_id.desc())
+        )
+        return [
+            Pin(message_of(message, author), ref_of(by), pin.pinned_at)
+            for pin, message, author, by in found.all()
+        ]
+
+    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> bool:
+        if await self.session.get(PinRow, (conversation_id, message_id)) is not None:
+            return False
+        row = PinRow(
+            conversation_id=conversation_id, message_id=message_id, pinned_by=user_id, pinned_at=now
+        )
+        await _insert(self.session, row, f"Message {message_id} is pinned already.")
+        return True
+
+    async def unpin(self, conversation_id: int, message_id: int) -> bool:
+        done = await self.session.execute(
+            delete(PinRow).where(
+                PinRow.conversation_id == conversation_id, PinRow.message_id == message_id
+            )
+        )
+        return bool(getattr(done, "rowcount", 0))
 
 
 class SqlAlchemyReadStateRepository(ReadStateRepository):

@@ -15,6 +15,7 @@ from service.storage.read_model import SqlAlchemyReadModel
 from service.storage.repositories import (
     SqlAlchemyConversationRepository,
     SqlAlchemyMessageRepository,
+    SqlAlchemyPinRepository,
     SqlAlchemyReadStateRepository,
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
@@ -34,6 +35,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.users = SqlAlchemyUserRepository(session)
         self.conversations = SqlAlchemyConversationRepository(session)
         self.messages = SqlAlchemyMessageRepository(session)
+        self.pins = SqlAlchemyPinRepository(session)
         self.read_states = SqlAlchemyReadStateRepository(session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(session)
         self.queries = SqlAlchemyReadModel(session)

@@ -1,7 +1,7 @@
 // The /demo chat page: the generated TypeScript client in a browser, nothing more.
 // Log in or register, start a group, open a conversation, and see messages, typing and
-// read receipts arrive; edit or delete your messages (the owner deletes any), and see
-// everyone's edits and deletions as they happen. All text goes in through textContent,
+// read receipts arrive; edit or delete your messages (the owner deletes any), pin any
+// message, and see everyone's edits, deletions and pins as they happen. All text goes in through textContent,
 // never as HTML.
 import {
   connect,
@@ -12,6 +12,7 @@ import {
   type Conversation,
   type HttpClient,
   type Message,
+  type PinList,
   type Problem,
 } from "@conversations/client";
 
@@ -29,6 +30,7 @@ const conversationsNav = element<HTMLElement>("conversations");
 const messagesList = element<HTMLUListElement>("messages");
 const typingLine = element<HTMLParagraphElement>("typing");
 const receiptLine = element<HTMLParagraphElement>("receipt");
+const pinsList = element<HTMLUListElement>("pins");
 
 interface Session {
   http: HttpClient;
@@ -110,6 +112,7 @@ function messageItem(message: Message): HTMLLIElement {
   const owner = session?.conversations.get(message.conversation_id)?.owner_id === session?.userId;
   if (mine) item.append(action("Edit", () => startEditing(message)));
   if (mine || owner) item.append(action("Delete", () => void remove(message)));
+  item.append(action("Pin", () => void pin(message, "PUT")));
   return item;
 }
 
@@ -140,6 +143,33 @@ function startEditing(message: Message): void {
   input.value = message.body;
   input.focus();
   say("Editing your message: send to save it.");
+}
+
+// The whole list comes with every change: replace what is shown.
+function showPins(list: PinList): void {
+  if (list.conversation_id !== session?.open) return;
+  pinsList.replaceChildren(
+    ...list.pins.map((pinned) => {
+      const item = document.createElement("li");
+      item.dataset.messageId = String(pinned.message.id);
+      const body = document.createElement("span");
+      body.className = "body";
+      body.textContent = pinned.message.deleted_at ? "Message deleted" : pinned.message.body;
+      item.append(body, action("Unpin", () => void pin(pinned.message, "DELETE")));
+      return item;
+    }),
+  );
+}
+
+async function pin(message: Message, method: "PUT" | "DELETE"): Promise<void> {
+  if (!session) return;
+  const path = { conversation_id: message.conversation_id, message_id: message.id };
+  const answer =
+    method === "PUT"
+      ? await session.http.PUT("/conversations/{conversation_id}/pins/{message_id}", { params: { path } })
+      : await session.http.DELETE("/conversations/{conversation_id}/pins/{message_id}", { params: { path } });
+  if (answer.data) showPins(answer.data);
+  else say(problemText(answer.error));
 }
 
 async function remove(message: Message): Promise<void> {
@@ -180,6 +210,11 @@ async function open(conversationId: number): Promise<void> {
   typingLine.textContent = "";
   receiptLine.textContent = "";
   page.data.items.forEach(showMessage);
+  pinsList.replaceChildren();
+  const pins = await http.GET("/conversations/{conversation_id}/pins", {
+    params: { path: { conversation_id: conversationId } },
+  });
+  if (pins.data) showPins(pins.data);
   element("main").hidden = false;
   renderConversations();
   const newest = page.data.items.at(-1);
@@ -195,8 +230,13 @@ function listen(socket: ChatSocket): void {
     void markRead(message);
   });
   socket.on("message_updated", ({ message }) => {
-    if (message.conversation_id === session?.open) replaceMessage(message);
+    if (message.conversation_id !== session?.open) return;
+    replaceMessage(message);
+    // A pinned message shows as it now stands there too.
+    const pinned = pinsList.querySelector(`[data-message-id="${message.id}"] .body`);
+    if (pinned) pinned.textContent = message.deleted_at ? "Message deleted" : message.body;
   });
+  socket.on("pins_updated", showPins);
   socket.on("conversation_activity", (activity) => {
     const known = session?.conversations.get(activity.conversation_id);
     if (known) remember({ ...known, updated_at: activity.updated_at });

@@ -84,6 +84,9 @@ async def test_every_declared_operation_and_message_is_observed(
             url = f"/conversations/{cid}/messages/{mid}"
             assert (await http.patch(url, headers=alice.headers, json=edit)).status_code == 200
             await b.wait_for("message_updated")
+            pinned = await http.put(f"/conversations/{cid}/pins/{mid}", headers=bob.headers)
+            assert pinned.status_code == 200
+            await a.wait_for("pins_updated")
 
             await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
             await b.wait_for("conversation_updated")

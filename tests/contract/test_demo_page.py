@@ -65,7 +65,7 @@ async def test_two_users_see_each_others_messages_typing_and_read_receipts(
         assert tab.errors == []
 
 
-async def test_the_author_edits_the_owner_deletes_and_both_see_it_at_once(
+async def test_the_author_edits_the_owner_deletes_anyone_pins_and_both_see_it_at_once(
     tmp_path: Path,
 ) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
@@ -99,12 +99,28 @@ async def test_the_author_edits_the_owner_deletes_and_both_see_it_at_once(
         )
         await expect(alice_messages.first.locator(".edited")).to_have_text(" (edited)")
 
+        # Anyone pins; both see the pinned bar, which follows the message's deletion.
+        await alice_messages.nth(1).get_by_role("button", name="Pin").click()
+        await alice_messages.first.get_by_role("button", name="Pin").click()
+        for tab in (alice, bob):
+            await expect(tab.page.locator("#pins .body")).to_have_text(
+                ["See you at half past ten.", "Bring the slides."], timeout=PATIENCE_MS
+            )
+
         await alice_messages.nth(1).get_by_role("button", name="Delete").click()
         for tab in (alice, bob):
             await expect(tab.page.locator("#messages .body")).to_have_text(
                 ["See you at half past ten.", "Message deleted"], timeout=PATIENCE_MS
             )
+            await expect(tab.page.locator("#pins .body")).to_have_text(
+                ["See you at half past ten.", "Message deleted"], timeout=PATIENCE_MS
+            )
         await expect(bob.page.locator("#messages li.deleted button")).to_have_count(0)
+
+        await bob.page.locator("#pins li").first.get_by_role("button", name="Unpin").click()
+        await expect(alice.page.locator("#pins .body")).to_have_text(
+            ["Message deleted"], timeout=PATIENCE_MS
+        )
 
     for tab in (alice, bob):
         assert tab.foreign_requests == []

@@ -69,6 +69,8 @@ AFTER_OPERATION = {
     "delete_conversation": ("conversation_deleted",),
     "edit_message": ("message_updated",),
     "delete_message": ("message_updated",),
+    "pin_message": ("pins_updated",),
+    "unpin_message": ("pins_updated",),
 }
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
 # Events that carry what the happy path created, rather than their example.

@@ -384,6 +384,67 @@ export interface paths {
         patch: operations["edit_message"];
         trace?: never;
     };
+    "/conversations/{conversation_id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List pinned messages
+         * @description The conversation's pinned messages, most recently pinned first. 404 for a conversation the caller is not in.
+         */
+        get: operations["list_pins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/pins/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pin a message
+         * @description Any participant pins a message of the conversation; pinning a pinned message changes nothing. A conversation holds at most `CHAT_MAX_PINS` pins (409 beyond; unpin one first). Answers the whole list and, when it changed, sends it as `pins_updated` to `members:{id}` after the transaction commits. Pins and unpins count against `CHAT_RATE_EDIT` (429 beyond). A conversation the caller is not in, or a message not in it, is 404.
+         */
+        put: operations["pin_message"];
+        post?: never;
+        /**
+         * Unpin a message
+         * @description Any participant unpins a message; unpinning one that is not pinned changes nothing. Answers the whole list and, when it changed, sends it as `pins_updated` to `members:{id}`. Counts against `CHAT_RATE_EDIT` (429). A conversation the caller is not in, or a message not in it, is 404.
+         */
+        delete: operations["unpin_message"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{conversation_id}/read": {
         parameters: {
             query?: never;
@@ -914,6 +975,80 @@ export interface components {
         EditMessageRequest: {
             /** @description The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored. */
             body: string;
+        };
+        /**
+         * Pin
+         * @description A pinned message of a conversation: the message as it now stands (its edits; a deleted one stays pinned as a tombstone until unpinned), who pinned it, and when.
+         * @example {
+         *       "message": {
+         *         "id": 17,
+         *         "conversation_id": 42,
+         *         "seq": 5,
+         *         "sender": {
+         *           "id": 2,
+         *           "username": "bob",
+         *           "display_name": "Bob Builder"
+         *         },
+         *         "body": "See you at ten.",
+         *         "client_message_id": null,
+         *         "created_at": "2026-11-24T10:02:11Z",
+         *         "edited_at": null,
+         *         "deleted_at": null
+         *       },
+         *       "pinned_by": {
+         *         "id": 1,
+         *         "username": "alice",
+         *         "display_name": "Alice Liddell"
+         *       },
+         *       "pinned_at": "2026-11-24T10:04:00Z"
+         *     }
+         */
+        Pin: {
+            message: components["schemas"]["Message"];
+            pinned_by: components["schemas"]["UserSummary"];
+            /**
+             * Format: date-time
+             * @description When it was pinned (UTC).
+             */
+            pinned_at: string;
+        };
+        /**
+         * PinList
+         * @description Every pinned message of a conversation, most recently pinned first; at most `CHAT_MAX_PINS` (50 at most, by default 50). The same list is the answer to pinning and unpinning and the payload of `pins_updated`, so a client replaces its list with it.
+         * @example {
+         *       "conversation_id": 42,
+         *       "pins": [
+         *         {
+         *           "message": {
+         *             "id": 17,
+         *             "conversation_id": 42,
+         *             "seq": 5,
+         *             "sender": {
+         *               "id": 2,
+         *               "username": "bob",
+         *               "display_name": "Bob Builder"
+         *             },
+         *             "body": "See you at ten.",
+         *             "client_message_id": null,
+         *             "created_at": "2026-11-24T10:02:11Z",
+         *             "edited_at": null,
+         *             "deleted_at": null
+         *           },
+         *           "pinned_by": {
+         *             "id": 1,
+         *             "username": "alice",
+         *             "display_name": "Alice Liddell"
+         *           },
+         *           "pinned_at": "2026-11-24T10:04:00Z"
+         *         }
+         *       ]
+         *     }
+         */
+        PinList: {
+            /** @description The conversation. */
+            conversation_id: number;
+            /** @description The pins, most recently pinned first. */
+            pins: components["schemas"]["Pin"][];
         };
         /**
          * MarkReadRequest
@@ -2128,6 +2263,189 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_pins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pins. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "pins": [
+                     *         {
+                     *           "message": {
+                     *             "id": 17,
+                     *             "conversation_id": 42,
+                     *             "seq": 5,
+                     *             "sender": {
+                     *               "id": 2,
+                     *               "username": "bob",
+                     *               "display_name": "Bob Builder"
+                     *             },
+                     *             "body": "See you at ten.",
+                     *             "client_message_id": null,
+                     *             "created_at": "2026-11-24T10:02:11Z",
+                     *             "edited_at": null,
+                     *             "deleted_at": null
+                     *           },
+                     *           "pinned_by": {
+                     *             "id": 1,
+                     *             "username": "alice",
+                     *             "display_name": "Alice Liddell"
+                     *           },
+                     *           "pinned_at": "2026-11-24T10:04:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PinList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    pin_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pins, with this one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "pins": [
+                     *         {
+                     *           "message": {
+                     *             "id": 17,
+                     *             "conversation_id": 42,
+                     *             "seq": 5,
+                     *             "sender": {
+                     *               "id": 2,
+                     *               "username": "bob",
+                     *               "display_name": "Bob Builder"
+                     *             },
+                     *             "body": "See you at ten.",
+                     *             "client_message_id": null,
+                     *             "created_at": "2026-11-24T10:02:11Z",
+                     *             "edited_at": null,
+                     *             "deleted_at": null
+                     *           },
+                     *           "pinned_by": {
+                     *             "id": 1,
+                     *             "username": "alice",
+                     *             "display_name": "Alice Liddell"
+                     *           },
+                     *           "pinned_at": "2026-11-24T10:04:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PinList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description The conversation holds `CHAT_MAX_PINS` pins already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conversation 42 holds 50 pins already; unpin one first.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unpin_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pins, without this one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "pins": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PinList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -395,6 +395,32 @@ export interface MessageUpdatedEvent {
   message: Message;
 }
 /**
+ * A pinned message of a conversation: the message as it now stands (its edits; a deleted one stays pinned as a tombstone until unpinned), who pinned it, and when.
+ */
+export interface Pin {
+  message: Message;
+  pinned_by: UserSummary;
+  /**
+   * When it was pinned (UTC).
+   */
+  pinned_at: string;
+}
+/**
+ * Every pinned message of a conversation, most recently pinned first; at most `CHAT_MAX_PINS` (50 at most, by default 50). The same list is the answer to pinning and unpinning and the payload of `pins_updated`, so a client replaces its list with it.
+ */
+export interface PinList {
+  /**
+   * The conversation.
+   */
+  conversation_id: number;
+  /**
+   * The pins, most recently pinned first.
+   *
+   * @maxItems 50
+   */
+  pins: Pin[];
+}
+/**
  * Move the caller's read watermark up to and including a message. It never moves back.
  */
 export interface MarkReadRequest {
