@@ -118,6 +118,17 @@ async def create_group(
     return conversation_id
 
 
+async def send_message(
+    http: httpx.AsyncClient, sender: Account, conversation_id: int, body: str
+) -> dict[str, Any]:
+    """A message sent over HTTP (201 asserted); its JSON."""
+    url = f"/conversations/{conversation_id}/messages"
+    sent = await http.post(url, headers=sender.headers, json={"body": body})
+    assert sent.status_code == 201, sent.text
+    message: dict[str, Any] = sent.json()
+    return message
+
+
 @dataclass
 class Received:
     event: str

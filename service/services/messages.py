@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from service.domain.clock import Clock
-from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput, NotFound
+from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput
 from service.domain.events import (
     ConversationActivity,
     MessageCreated,
@@ -23,7 +23,12 @@ from service.domain.model import (
     UnreadSummary,
 )
 from service.outlet.port import Backpressure, EventOutlet
-from service.services.rules import BLANKS, clean_text, conversation_not_found
+from service.services.rules import (
+    BLANKS,
+    clean_text,
+    conversation_not_found,
+    participants_message,
+)
 from service.storage.ports import UnitOfWork
 
 
@@ -176,7 +181,7 @@ class MessageService:
         `Conflict` for a deleted one); its id, seq and unread counts stay."""
         body = clean_text("body", body, multiline=True)
         async with self._uow_factory() as uow:
-            message = await _participants_message(uow, caller_id, conversation_id, message_id)
+            message = await participants_message(uow, caller_id, conversation_id, message_id)
             if message.sender.id != caller_id:
                 raise Forbidden(f"Only its author may edit message {message_id}.")
             if message.deleted_at is not None:
@@ -192,7 +197,7 @@ class MessageService:
         """Leave a tombstone of a message, by its author or the conversation's owner
         (`Forbidden` for anyone else); deleting it again changes nothing."""
         async with self._uow_factory() as uow:
-            message = await _participants_message(uow, caller_id, conversation_id, message_id)
+            message = await participants_message(uow, caller_id, conversation_id, message_id)
             if message.sender.id != caller_id:
                 conversation = await uow.conversations.get(conversation_id)
                 if conversation is None or conversation.owner_id != caller_id:
@@ -227,19 +232,6 @@ class MessageService:
             counts = await uow.queries.unread_by_conversation(caller_id)
         nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
         return UnreadSummary(sum(n for _, n in nonzero), nonzero)
-
-
-async def _participants_message(
-    uow: UnitOfWork, caller_id: int, conversation_id: int, message_id: int
-) -> Message:
-    """A message of a conversation the caller is in; `NotFound` otherwise (the id in
-    the URL names nothing the caller may see)."""
-    if not await uow.conversations.is_participant(conversation_id, caller_id):
-        raise conversation_not_found(conversation_id)
-    message = await uow.messages.get(conversation_id, message_id)
-    if message is None:
-        raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
-    return message
 
 
 def _same_body(first: Message, body: str) -> Message:

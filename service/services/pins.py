@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from service.domain.clock import Clock
-from service.domain.errors import Conflict, NotFound
+from service.domain.errors import Conflict
 from service.domain.events import PinsUpdated
 from service.domain.model import Pin
 from service.outlet.port import EventOutlet
-from service.services.rules import conversation_not_found
+from service.services.rules import conversation_not_found, participants_message
 from service.storage.ports import UnitOfWork
 
 
@@ -35,7 +35,7 @@ class PinService:
         """Pin a message (any participant); pinning it again changes nothing. `Conflict`
         when the conversation holds its most pins."""
         async with self._uow_factory() as uow:
-            await _require_message(uow, caller_id, conversation_id, message_id)
+            await participants_message(uow, caller_id, conversation_id, message_id)
             pins = await uow.pins.pins(conversation_id)
             if any(pin.message.id == message_id for pin in pins):
                 return tuple(pins)
@@ -53,7 +53,7 @@ class PinService:
     async def unpin(self, caller_id: int, conversation_id: int, message_id: int) -> tuple[Pin, ...]:
         """Unpin a message (any participant); unpinning it again changes nothing."""
         async with self._uow_factory() as uow:
-            await _require_message(uow, caller_id, conversation_id, message_id)
+            await participants_message(uow, caller_id, conversation_id, message_id)
             if not await uow.pins.unpin(conversation_id, message_id):
                 return tuple(await uow.pins.pins(conversation_id))
             after = tuple(await uow.pins.pins(conversation_id))
@@ -65,11 +65,3 @@ class PinService:
 async def _require_participant(uow: UnitOfWork, caller_id: int, conversation_id: int) -> None:
     if not await uow.conversations.is_participant(conversation_id, caller_id):
         raise conversation_not_found(conversation_id)
-
-
-async def _require_message(
-    uow: UnitOfWork, caller_id: int, conversation_id: int, message_id: int
-) -> None:
-    await _require_participant(uow, caller_id, conversation_id)
-    if await uow.messages.get(conversation_id, message_id) is None:
-        raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")

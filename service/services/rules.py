@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from confusable_homoglyphs import confusables
 
 from service.domain.errors import InputError, InvalidInput, NotFound
+from service.domain.model import Message
+from service.storage.ports import UnitOfWork
 
 # What shows nothing: Unicode White_Space and the zero-width characters, exactly the
 # characters the spec's "not blank" patterns (specs/schemas.yaml) name.
@@ -92,3 +94,16 @@ def unknown_users(field: str, missing: Iterable[int]) -> InvalidInput:
 def conversation_not_found(conversation_id: int) -> NotFound:
     # One message for "absent" and "not yours", so ids reveal nothing to outsiders.
     return NotFound(f"Conversation {conversation_id} does not exist or you are not a participant.")
+
+
+async def participants_message(
+    uow: UnitOfWork, caller_id: int, conversation_id: int, message_id: int
+) -> Message:
+    """A message of a conversation the caller is in; `NotFound` otherwise (the id in
+    the URL names nothing the caller may see)."""
+    if not await uow.conversations.is_participant(conversation_id, caller_id):
+        raise conversation_not_found(conversation_id)
+    message = await uow.messages.get(conversation_id, message_id)
+    if message is None:
+        raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
+    return message

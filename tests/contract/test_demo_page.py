@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
 from tests.browser import PATIENCE_MS, Tab, chromium, open_page
 from tests.live import live_server
@@ -20,21 +20,26 @@ async def sign_up(tab: Tab, username: str) -> None:
     await expect(page.locator("#me")).to_have_text(username, timeout=PATIENCE_MS)
 
 
+async def launch_planning(browser: Browser, url: str) -> tuple[Tab, Tab]:
+    """Alice and Bob signed up in their own browsers, in Alice's new group, both in it."""
+    alice, bob = await open_page(browser, url, "/demo"), await open_page(browser, url, "/demo")
+    await sign_up(alice, "alice")
+    await sign_up(bob, "bob")
+    await alice.page.fill("#start [name=title]", "Launch planning")
+    await alice.page.fill("#start [name=usernames]", "bob")
+    await alice.page.click("#start button")
+    await expect(alice.page.locator("#title")).to_have_text("Launch planning")
+    # Bob's list gains it by `conversation_created`; opening it joins the room.
+    await bob.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
+    await expect(bob.page.locator("#title")).to_have_text("Launch planning")
+    return alice, bob
+
+
 async def test_two_users_see_each_others_messages_typing_and_read_receipts(
     tmp_path: Path,
 ) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
-        alice, bob = await open_page(browser, url, "/demo"), await open_page(browser, url, "/demo")
-        await sign_up(alice, "alice")
-        await sign_up(bob, "bob")
-
-        await alice.page.fill("#start [name=title]", "Launch planning")
-        await alice.page.fill("#start [name=usernames]", "bob")
-        await alice.page.click("#start button")
-        await expect(alice.page.locator("#title")).to_have_text("Launch planning")
-        # Bob's list gains it by `conversation_created`; opening it joins the room.
-        await bob.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
-        await expect(bob.page.locator("#title")).to_have_text("Launch planning")
+        alice, bob = await launch_planning(browser, url)
 
         alice_compose = alice.page.locator("#compose [name=body]")
         await alice_compose.press_sequentially("See you at ten.")
@@ -69,14 +74,7 @@ async def test_the_author_edits_the_owner_deletes_anyone_pins_and_both_see_it_at
     tmp_path: Path,
 ) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
-        alice, bob = await open_page(browser, url, "/demo"), await open_page(browser, url, "/demo")
-        await sign_up(alice, "alice")
-        await sign_up(bob, "bob")
-        await alice.page.fill("#start [name=title]", "Launch planning")
-        await alice.page.fill("#start [name=usernames]", "bob")
-        await alice.page.click("#start button")
-        await bob.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
-        await expect(bob.page.locator("#title")).to_have_text("Launch planning")
+        alice, bob = await launch_planning(browser, url)
 
         bob_compose = bob.page.locator("#compose [name=body]")
         for text in ("See you at ten.", "Bring the slides."):

@@ -4,29 +4,19 @@ that ids, seqs, history and unread counts stay right."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.integration.test_send_cost import counted_statements
 from tests.live import (
-    Account,
     connected,
     create_group,
     insert_users,
     live_server,
     register,
+    send_message,
     tight,
 )
-
-
-async def _send(http: httpx.AsyncClient, sender: Account, cid: int, body: str) -> dict[str, Any]:
-    sent = await http.post(
-        f"/conversations/{cid}/messages", headers=sender.headers, json={"body": body}
-    )
-    assert sent.status_code == 201, sent.text
-    message: dict[str, Any] = sent.json()
-    return message
 
 
 def _url(cid: int, mid: int) -> str:
@@ -39,7 +29,7 @@ async def test_only_the_author_edits_and_every_participant_hears_it_once(
     alice, bob, carol = [await register(http, name) for name in ("alice", "bob", "carol")]
     cid = await create_group(http, alice, bob, carol)
     async with connected(base_url, carol) as c:
-        sent = await _send(http, bob, cid, "See you at ten.")
+        sent = await send_message(http, bob, cid, "See you at ten.")
         edited = await http.patch(
             _url(cid, sent["id"]),
             headers=bob.headers,
@@ -74,8 +64,8 @@ async def test_a_delete_leaves_a_tombstone_and_unread_counts_stay(
 ) -> None:
     alice, bob, carol = [await register(http, name) for name in ("alice", "bob", "carol")]
     cid = await create_group(http, alice, bob, carol)
-    first = await _send(http, bob, cid, "one")
-    second = await _send(http, bob, cid, "two")
+    first = await send_message(http, bob, cid, "one")
+    second = await send_message(http, bob, cid, "two")
     async with connected(base_url, carol) as c:
         by_other = await http.delete(_url(cid, second["id"]), headers=carol.headers)
         by_author = await http.delete(_url(cid, second["id"]), headers=bob.headers)
@@ -116,7 +106,7 @@ async def test_a_removed_member_and_an_outsider_can_neither_edit_nor_delete(
 ) -> None:
     alice, bob, mallory = [await register(http, name) for name in ("alice", "bob", "mallory")]
     cid = await create_group(http, alice, bob)
-    sent = await _send(http, bob, cid, "mine")
+    sent = await send_message(http, bob, cid, "mine")
     other = await create_group(http, alice, mallory)
     removed = await http.delete(
         f"/conversations/{cid}/participants/{bob.id}", headers=alice.headers
@@ -147,7 +137,7 @@ async def test_edits_and_deletes_are_rate_limited_per_user(tmp_path: Path) -> No
     ):
         alice, bob = await register(http, "alice"), await register(http, "bob")
         cid = await create_group(http, alice, bob)
-        sent = await _send(http, alice, cid, "hi")
+        sent = await send_message(http, alice, cid, "hi")
         answers = [
             await http.patch(_url(cid, sent["id"]), headers=alice.headers, json={"body": "a"}),
             await http.patch(_url(cid, sent["id"]), headers=alice.headers, json={"body": "b"}),
@@ -170,7 +160,7 @@ async def test_an_edit_or_delete_runs_the_same_statements_whatever_the_group(
     large = await create_group(http, alice, bob, *crowd)
 
     async def statements(cid: int) -> tuple[list[str], list[str]]:
-        messages = [await _send(http, bob, cid, f"m{i}") for i in range(3)]
+        messages = [await send_message(http, bob, cid, f"m{i}") for i in range(3)]
         await http.patch(_url(cid, messages[0]["id"]), headers=bob.headers, json={"body": "w"})
         with counted_statements() as edit:
             edited = await http.patch(
@@ -212,7 +202,7 @@ async def test_hostile_edits_and_ids_are_refused_and_change_nothing(
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
     cid = await create_group(http, alice, bob)
-    sent = await _send(http, alice, cid, "as sent")
+    sent = await send_message(http, alice, cid, "as sent")
     headers = {**alice.headers, "content-type": "application/json"}
     async with connected(base_url, bob) as b:
         bodies = {

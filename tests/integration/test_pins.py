@@ -9,14 +9,19 @@ from typing import Any
 import httpx
 
 from tests.integration.test_send_cost import counted_statements
-from tests.live import Account, connected, create_group, insert_users, live_server, register
+from tests.live import (
+    Account,
+    connected,
+    create_group,
+    insert_users,
+    live_server,
+    register,
+    send_message,
+)
 
 
 async def _send(http: httpx.AsyncClient, sender: Account, cid: int, body: str) -> int:
-    url = f"/conversations/{cid}/messages"
-    sent = await http.post(url, headers=sender.headers, json={"body": body})
-    assert sent.status_code == 201, sent.text
-    message_id: int = sent.json()["id"]
+    message_id: int = (await send_message(http, sender, cid, body))["id"]
     return message_id
 
 

@@ -5,17 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.live import Account, connected, create_group, refusal, register
+from tests.live import connected, create_group, refusal, register, send_message
 from tests.schemas import validate_ack
-
-
-async def _send(http: httpx.AsyncClient, sender: Account, cid: int, body: str) -> dict[str, object]:
-    sent = await http.post(
-        f"/conversations/{cid}/messages", headers=sender.headers, json={"body": body}
-    )
-    assert sent.status_code == 201, sent.text
-    message: dict[str, object] = sent.json()
-    return message
 
 
 async def test_conversation_created_reaches_participants_only(
@@ -52,7 +43,7 @@ async def test_message_created_reaches_joined_sockets_not_outsiders(
         assert validate_ack("joinConversation", refused) == "ackError"
         assert refused["error"]["code"] == "not_found"
 
-        message = await _send(http, alice, cid, "hello bob")
+        message = await send_message(http, alice, cid, "hello bob")
 
         assert await b.wait_for("message_created") == message
         # Every participant's sockets, joined or not, get the same activity.
@@ -90,8 +81,8 @@ async def test_message_read_goes_to_room_and_reader_devices(
 ) -> None:
     alice, bob = await register(http, "alice"), await register(http, "bob")
     cid = await create_group(http, alice, bob)
-    first = await _send(http, alice, cid, "one")
-    second = await _send(http, alice, cid, "two")
+    first = await send_message(http, alice, cid, "one")
+    second = await send_message(http, alice, cid, "two")
     async with (
         connected(base_url, alice) as a,
         connected(base_url, bob) as b_joined,
@@ -156,7 +147,7 @@ async def test_rename_add_remove_and_delete_events(base_url: str, http: httpx.As
         joined = await a.wait_for("conversation_updated", lambda d: d["participants_added"])
         assert [p["id"] for p in joined["participants_added"]] == [carol.id]
         # Carol's socket is now among the participants': activity reaches her.
-        await _send(http, alice, cid, "welcome carol")
+        await send_message(http, alice, cid, "welcome carol")
         assert (await c.wait_for("conversation_activity"))["seq"] == 1
 
         removed = await http.delete(
@@ -169,7 +160,7 @@ async def test_rename_add_remove_and_delete_events(base_url: str, http: httpx.As
         assert left["participants_removed"] == [bob.id]
 
         # Bob's socket left both rooms: he gets nothing more from them.
-        await _send(http, alice, cid, "after bob left")
+        await send_message(http, alice, cid, "after bob left")
         await c.wait_for("conversation_activity", lambda d: d["seq"] == 2)
         await b.barrier()
         assert [e.data["body"] for e in b.events("message_created")] == ["welcome carol"]
@@ -212,7 +203,7 @@ async def test_bad_socket_input_gets_error_acks_and_the_socket_stays_usable(
         assert unknown["error"]["code"] == "bad_request"
 
         assert (await a.join(cid))["ok"] is True
-        await _send(http, bob, cid, "still alive")
+        await send_message(http, bob, cid, "still alive")
         assert (await a.wait_for("message_created"))["body"] == "still alive"
 
 
