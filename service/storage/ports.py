@@ -171,8 +171,9 @@ class PinRepository(ABC):
         """The conversation's pins, most recently pinned first."""
 
     @abstractmethod
-    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> bool:
-        """Pin a message; False when it was pinned already."""
+    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> None:
+        """Pin a message the caller found unpinned in this transaction; `Conflict` when
+        a concurrent pin of it committed first."""
 
     @abstractmethod
     async def unpin(self, conversation_id: int, message_id: int) -> bool:

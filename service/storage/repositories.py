@@ -376,14 +376,11 @@ class SqlAlchemyPinRepository(PinRepository):
             for pin, message, author, by in found.all()
         ]
 
-    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> bool:
-        if await self.session.get(PinRow, (conversation_id, message_id)) is not None:
-            return False
+    async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> None:
         row = PinRow(
             conversation_id=conversation_id, message_id=message_id, pinned_by=user_id, pinned_at=now
         )
         await _insert(self.session, row, f"Message {message_id} is pinned already.")
-        return True
 
     async def unpin(self, conversation_id: int, message_id: int) -> bool:
         done = await self.session.execute(
