@@ -38,6 +38,14 @@ def message(value: model.Message) -> dto.Message:
         created_at=value.created_at,
         edited_at=value.edited_at,
         deleted_at=value.deleted_at,
+        reply_to=None if value.reply_to is None else _quote(value.reply_to),
+        mentions=list(value.mentions),
+    )
+
+
+def _quote(value: model.Quote) -> dto.QuotedMessage:
+    return dto.QuotedMessage(
+        id=value.id, sender=user_summary(value.sender), preview=value.preview, deleted=value.deleted
     )
 
 
@@ -53,7 +61,9 @@ def _message_summary(value: model.Message) -> dto.MessageSummary:
     )
 
 
-def conversation(value: model.Conversation, last_read_seq: int) -> dto.Conversation:
+def conversation(
+    value: model.Conversation, last_read_seq: int, unread_mentions: int = 0
+) -> dto.Conversation:
     last = value.last_message
     return dto.Conversation(
         id=value.id,
@@ -68,11 +78,12 @@ def conversation(value: model.Conversation, last_read_seq: int) -> dto.Conversat
         last_seq=value.last_seq,
         last_read_seq=last_read_seq,
         unread_count=value.last_seq - last_read_seq,
+        unread_mentions=unread_mentions,
     )
 
 
 def conversation_view(value: model.ConversationView) -> dto.Conversation:
-    return conversation(value.conversation, value.last_read_seq)
+    return conversation(value.conversation, value.last_read_seq, value.unread_mentions)
 
 
 def conversation_activity(event: ConversationActivity) -> dto.ConversationActivityEvent:
@@ -109,6 +120,8 @@ def unread_count(event: UnreadCountUpdated) -> dto.UnreadCountUpdatedEvent:
         conversation_id=event.conversation_id,
         unread_count=event.unread_count,
         total_unread=event.total_unread,
+        unread_mentions=event.unread_mentions,
+        total_unread_mentions=event.total_unread_mentions,
     )
 
 

@@ -57,6 +57,18 @@ class MessageCreated:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageMentioned:
+    """A new message mentions users: each of them but its sender is told, wherever
+    they are."""
+
+    message: Message
+
+    @property
+    def user_ids(self) -> tuple[int, ...]:
+        return tuple(uid for uid in self.message.mentions if uid != self.message.sender.id)
+
+
+@dataclass(frozen=True, slots=True)
 class MessageUpdated:
     """A message was edited or deleted: it as it now stands, the same for everyone."""
 
@@ -85,6 +97,8 @@ class UnreadCountUpdated:
     conversation_id: int
     unread_count: int
     total_unread: int
+    unread_mentions: int
+    total_unread_mentions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +150,7 @@ DomainEvent = (
     | ConversationActivity
     | ConversationDeleted
     | MessageCreated
+    | MessageMentioned
     | MessageUpdated
     | PinsUpdated
     | MessagesRead

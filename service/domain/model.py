@@ -8,6 +8,8 @@ from datetime import datetime
 
 MAX_ID = 2**53 - 1  # ids must stay exact in JavaScript numbers
 READ_EVENT_MAX_IDS = 100
+MAX_MENTIONS = 50
+QUOTE_PREVIEW_LENGTH = 100  # code points of the quoted body a reply shows
 
 
 class ConversationKind(enum.StrEnum):
@@ -45,6 +47,16 @@ class Credentials:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """The message a reply answers, as it stands now."""
+
+    id: int
+    sender: UserRef
+    preview: str
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     conversation_id: int
@@ -56,6 +68,14 @@ class Message:
     edited_at: datetime | None = None
     # A deleted message keeps its place (id, seq) with an empty body.
     deleted_at: datetime | None = None
+    reply_to: Quote | None = None
+    mentions: tuple[int, ...] = ()  # ascending user ids, fixed when sent
+
+    def quoted(self) -> Quote:
+        """How a reply quotes this message."""
+        deleted = self.deleted_at is not None
+        preview = "" if deleted else self.body[:QUOTE_PREVIEW_LENGTH]
+        return Quote(self.id, self.sender, preview, deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,7 @@ class ConversationView:
 
     conversation: Conversation
     last_read_seq: int
+    unread_mentions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +144,7 @@ class ReadState:
     last_read_message_id: int | None
     last_read_seq: int
     unread_count: int
+    unread_mentions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +157,14 @@ class ReadPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    conversation_id: int
+    count: int
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
 class UnreadSummary:
     total_unread: int
-    per_conversation: tuple[tuple[int, int], ...]  # (conversation_id, unread_count)
+    total_mentions: int
+    per_conversation: tuple[Unread, ...]

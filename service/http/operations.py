@@ -66,12 +66,19 @@ class Operations(HttpOperations):
     async def get_unread_summary(self, call: Caller) -> Reply[Literal[200], dto.UnreadSummary]:
         summary = await call.services.messages.unread_summary(call.user_id)
         conversations = [
-            dto.ConversationUnread(conversation_id=cid, unread_count=count)
-            for cid, count in summary.per_conversation
+            dto.ConversationUnread(
+                conversation_id=unread.conversation_id,
+                unread_count=unread.count,
+                unread_mentions=unread.mentions,
+            )
+            for unread in summary.per_conversation
         ]
-        return Reply(
-            200, dto.UnreadSummary(total_unread=summary.total_unread, conversations=conversations)
+        badges = dto.UnreadSummary(
+            total_unread=summary.total_unread,
+            total_unread_mentions=summary.total_mentions,
+            conversations=conversations,
         )
+        return Reply(200, badges)
 
     async def get_presence(self, call: Caller) -> Reply[Literal[200], dto.PresenceList]:
         online = await call.services.presence.online_contacts(call.user_id)
@@ -166,7 +173,12 @@ class Operations(HttpOperations):
             raise
         with metrics_of(call.request).send.time():
             sent = await messages.send(
-                call.user_id, conversation_id, body.body, body.client_message_id
+                call.user_id,
+                conversation_id,
+                body.body,
+                body.client_message_id,
+                body.reply_to,
+                body.mentions or (),
             )
         return Reply(201 if sent.created else 200, to_dto.message(sent.message))
 
@@ -216,5 +228,6 @@ class Operations(HttpOperations):
                 last_read_message_id=state.last_read_message_id,
                 last_read_seq=state.last_read_seq,
                 unread_count=state.unread_count,
+                unread_mentions=state.unread_mentions,
             ),
         )

@@ -28,6 +28,7 @@ from service.domain.events import (
     ConversationUpdated,
     DomainEvent,
     MessageCreated,
+    MessageMentioned,
     MessagesDelivered,
     MessagesRead,
     MessageUpdated,
@@ -130,6 +131,11 @@ class SocketIOOutlet(EventOutlet):
             case MessageCreated():
                 room = conversation_room(event.message.conversation_id)
                 await self._events.message_created(dto.message(event.message), room)
+            case MessageMentioned():
+                mentioned = generated.MessageMentionedEvent(message=dto.message(event.message))
+                # One payload for every mentioned user, wherever their sockets are.
+                users = [user_room(user_id) for user_id in event.user_ids]
+                await self._events.message_mentioned(mentioned, users)
             case MessageUpdated():
                 updated = generated.MessageUpdatedEvent(message=dto.message(event.message))
                 everyone = members_room(event.message.conversation_id)

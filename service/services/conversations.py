@@ -130,8 +130,10 @@ class ConversationService:
         async with self._uow_factory() as uow:
             found = await uow.queries.conversations(caller_id, limit + 1, before, updated_since)
             page = found[:limit]
-            read = await uow.queries.read_seqs(caller_id, [c.id for c in page])
-        views = tuple(ConversationView(c, read.get(c.id, 0)) for c in page)
+            ids = [c.id for c in page]
+            read = await uow.queries.read_seqs(caller_id, ids)
+            mentions = await uow.queries.unread_mentions(caller_id, ids)
+        views = tuple(ConversationView(c, read.get(c.id, 0), mentions.get(c.id, 0)) for c in page)
         next_cursor = None
         if len(found) > limit:
             last = page[-1]
@@ -256,7 +258,10 @@ class ConversationService:
     ) -> ConversationView:
         conversation = await self._participating(uow, conversation_id, caller_id)
         read = await uow.queries.read_seqs(caller_id, [conversation_id])
-        return ConversationView(conversation, read.get(conversation_id, 0))
+        mentions = await uow.queries.unread_mentions(caller_id, [conversation_id])
+        return ConversationView(
+            conversation, read.get(conversation_id, 0), mentions.get(conversation_id, 0)
+        )
 
     async def _load(self, uow: UnitOfWork, conversation_id: int) -> Conversation:
         conversation = await uow.conversations.get(conversation_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from service.domain.clock import Clock
@@ -10,16 +10,20 @@ from service.domain.errors import Conflict, Forbidden, InputError, InvalidInput
 from service.domain.events import (
     ConversationActivity,
     MessageCreated,
+    MessageMentioned,
     MessagesDelivered,
     MessagesRead,
     MessageUpdated,
     UnreadCountUpdated,
 )
 from service.domain.model import (
+    MAX_MENTIONS,
     READ_EVENT_MAX_IDS,
     Message,
     MessagePage,
+    Quote,
     ReadState,
+    Unread,
     UnreadSummary,
 )
 from service.outlet.port import Backpressure, EventOutlet
@@ -28,8 +32,17 @@ from service.services.rules import (
     clean_text,
     conversation_not_found,
     participants_message,
+    unique_ids,
 )
 from service.storage.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    body: str
+    client_message_id: str | None
+    reply_to: int | None
+    mentions: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +65,30 @@ class MessageService:
         self._backpressure = backpressure
 
     async def send(
-        self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
+        self,
+        sender_id: int,
+        conversation_id: int,
+        body: str,
+        client_message_id: str | None,
+        reply_to: int | None = None,
+        mentions: Sequence[int] = (),
     ) -> SentMessage:
-        """Store a message; a repeated idempotency key returns the first one. Waits while
-        the event outlet is behind, and raises `Overloaded`, having stored nothing,
-        when it stays behind."""
+        """Store a message, perhaps answering another (`reply_to`, not a deleted one) and
+        mentioning participants; a repeated idempotency key returns the first one. Waits
+        while the event outlet is behind, and raises `Overloaded`, having stored
+        nothing, when it stays behind."""
         body = clean_text("body", body, multiline=True)  # stored trimmed, as spec'd
         if client_message_id is not None:
             clean_text("client_message_id", client_message_id)
+        mentioned = tuple(sorted(unique_ids("mentions", mentions)))
+        if len(mentioned) > MAX_MENTIONS:
+            raise InvalidInput(
+                "Too many mentions.", (InputError("mentions", f"at most {MAX_MENTIONS}"),)
+            )
         await self._backpressure.admit()
+        draft = _Draft(body, client_message_id, reply_to, mentioned)
         try:
-            return await self._store(sender_id, conversation_id, body, client_message_id)
+            return await self._store(sender_id, conversation_id, draft)
         except Conflict:
             # A concurrent retry with the same key committed first: answer with its message.
             assert client_message_id is not None
@@ -88,11 +114,10 @@ class MessageService:
         # Compared as stored: trimmed (a body that is not clean text matches nothing).
         return first if first is not None and first.body == body.strip(BLANKS) else None
 
-    async def _store(
-        self, sender_id: int, conversation_id: int, body: str, client_message_id: str | None
-    ) -> SentMessage:
+    async def _store(self, sender_id: int, conversation_id: int, draft: _Draft) -> SentMessage:
         # A constant number of statements whatever the group's size or anyone's backlog:
         # no participant list is loaded and nothing is counted.
+        body, client_message_id = draft.body, draft.client_message_id
         async with self._uow_factory() as uow:
             now = self._clock()
             # Taking the seq locks the conversation row before the insert takes its id,
@@ -107,8 +132,10 @@ class MessageService:
                 )
                 if first is not None:
                     return SentMessage(_same_body(first, body), created=False)
+            quote = await _quote(uow, conversation_id, draft.reply_to)
+            await _require_participants(uow, conversation_id, draft.mentions)
             message = await uow.messages.add(
-                conversation_id, sender, body, client_message_id, now, seq
+                conversation_id, sender, body, client_message_id, now, seq, quote, draft.mentions
             )
             await uow.conversations.set_last_message(conversation_id, message.id)
             # Sending marks the conversation read for the sender, up to their message.
@@ -116,6 +143,8 @@ class MessageService:
             await uow.commit()
         await self._events.publish(MessageCreated(message))
         await self._events.publish(ConversationActivity(conversation_id, seq, now, message))
+        if MessageMentioned(message).user_ids:
+            await self._events.publish(MessageMentioned(message))
         return SentMessage(message, created=True)
 
     async def history(
@@ -147,11 +176,13 @@ class MessageService:
                 raise conversation_not_found(conversation_id)
             target = await _require_message(uow, conversation_id, message_id, "message_id")
             if target.seq <= position.last_read_seq:
+                mentions = await uow.queries.unread_mentions(caller_id, [conversation_id])
                 return ReadState(
                     conversation_id,
                     position.last_read_message_id,
                     position.last_read_seq,
                     position.last_seq - position.last_read_seq,
+                    mentions.get(conversation_id, 0),
                 )
             await uow.read_states.set_watermark(conversation_id, caller_id, target.id, target.seq)
             read_ids = await uow.queries.newly_read_ids(
@@ -163,16 +194,25 @@ class MessageService:
             )
             reader = await uow.conversations.participant(conversation_id, caller_id)
             unread = await uow.queries.unread_by_conversation(caller_id)
+            mentions = await uow.queries.unread_mentions(caller_id)
             await uow.commit()
         assert reader is not None, "a participant, checked in the same transaction"
         count = position.last_seq - target.seq
+        mentioned = mentions.get(conversation_id, 0)
         await self._events.publish(
             MessagesRead(conversation_id, reader, tuple(read_ids), target.id)
         )
         await self._events.publish(
-            UnreadCountUpdated(caller_id, conversation_id, count, sum(unread.values()))
+            UnreadCountUpdated(
+                caller_id,
+                conversation_id,
+                count,
+                sum(unread.values()),
+                mentioned,
+                sum(mentions.values()),
+            )
         )
-        return ReadState(conversation_id, target.id, target.seq, count)
+        return ReadState(conversation_id, target.id, target.seq, count, mentioned)
 
     async def edit(
         self, caller_id: int, conversation_id: int, message_id: int, body: str
@@ -230,8 +270,13 @@ class MessageService:
         """The caller's unread count per conversation (non-zero only) and in total."""
         async with self._uow_factory() as uow:
             counts = await uow.queries.unread_by_conversation(caller_id)
-        nonzero = tuple(sorted((cid, n) for cid, n in counts.items() if n > 0))
-        return UnreadSummary(sum(n for _, n in nonzero), nonzero)
+            mentions = await uow.queries.unread_mentions(caller_id)
+        nonzero = tuple(
+            Unread(cid, n, mentions.get(cid, 0)) for cid, n in sorted(counts.items()) if n > 0
+        )
+        return UnreadSummary(
+            sum(u.count for u in nonzero), sum(u.mentions for u in nonzero), nonzero
+        )
 
 
 def _same_body(first: Message, body: str) -> Message:
@@ -255,3 +300,28 @@ async def _require_message(
             (InputError(field, "no such message in this conversation"),),
         )
     return message
+
+
+async def _quote(uow: UnitOfWork, conversation_id: int, reply_to: int | None) -> Quote | None:
+    if reply_to is None:
+        return None
+    quoted = await _require_message(uow, conversation_id, reply_to, "reply_to")
+    if quoted.deleted_at is not None:
+        raise InvalidInput(
+            f"Message {reply_to} was deleted.", (InputError("reply_to", "the message was deleted"),)
+        )
+    return quoted.quoted()
+
+
+async def _require_participants(
+    uow: UnitOfWork, conversation_id: int, user_ids: tuple[int, ...]
+) -> None:
+    if not user_ids:
+        return
+    missing = set(user_ids) - await uow.conversations.participants_among(conversation_id, user_ids)
+    if missing:
+        listed = ", ".join(str(user_id) for user_id in sorted(missing))
+        raise InvalidInput(
+            f"Users {listed} are not participants of conversation {conversation_id}.",
+            (InputError("mentions", f"not participants: {listed}"),),
+        )

@@ -116,6 +116,11 @@ class MessageRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The message this one answers (same conversation); read by primary key.
+    reply_to_id: Mapped[int | None] = mapped_column(Id)
+    # The mentioned user ids as a JSON array, read with the message and never queried:
+    # `MentionRow` is what counts.
+    mentions: Mapped[str | None] = mapped_column(Text)
 
 
 class RevokedTokenRow(Base):
@@ -155,3 +160,17 @@ class PinRow(Base):
     )
     pinned_by: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
     pinned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MentionRow(Base):
+    """A user a message mentions, keyed so that their unread mentions in a conversation
+    (seq above their watermark) are one index range."""
+
+    __tablename__ = "mentions"
+
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Id, primary_key=True)
+    message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))

@@ -15,6 +15,7 @@ from service.domain.model import (
     Credentials,
     Message,
     Pin,
+    Quote,
     ReadPosition,
     TokenStanding,
     User,
@@ -81,6 +82,10 @@ class ConversationRepository(ABC):
         """Whether the user currently participates."""
 
     @abstractmethod
+    async def participants_among(self, conversation_id: int, user_ids: Iterable[int]) -> set[int]:
+        """Which of these users currently participate."""
+
+    @abstractmethod
     async def participant(self, conversation_id: int, user_id: int) -> UserRef | None:
         """The user as a participant of the conversation, or None if they are not one."""
 
@@ -143,8 +148,11 @@ class MessageRepository(ABC):
         client_message_id: str | None,
         now: datetime,
         seq: int,
+        reply_to: Quote | None = None,
+        mentions: tuple[int, ...] = (),
     ) -> Message:
-        """Store a message; raises `Conflict` when the client_message_id is taken."""
+        """Store a message, the message it answers and the users it mentions; raises
+        `Conflict` when the client_message_id is taken."""
 
     @abstractmethod
     async def find_by_client_id(
@@ -263,6 +271,13 @@ class ReadModel(ABC):
     @abstractmethod
     async def unread_by_conversation(self, user_id: int) -> dict[int, int]:
         """The user's unread count (last_seq - last_read_seq) in each conversation."""
+
+    @abstractmethod
+    async def unread_mentions(
+        self, user_id: int, conversation_ids: Iterable[int] | None = None
+    ) -> dict[int, int]:
+        """The user's unread mentions (in messages above their watermark) in each
+        conversation that has any (all theirs when ids is None)."""
 
     @abstractmethod
     async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:

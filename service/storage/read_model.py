@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.domain.model import ActivityCursor, Conversation, Message, TokenStanding, User
 from service.storage.orm import (
     ConversationRow,
+    MentionRow,
     MessageRow,
     ParticipantRow,
     UserRow,
 )
 from service.storage.ports import ReadModel
-from service.storage.rows import hydrate, message_of, user_of
+from service.storage.rows import hydrate, message_of, messages_select, user_of
 
 
 def escape_like(text: str) -> str:
@@ -93,8 +94,7 @@ class SqlAlchemyReadModel(ReadModel):
         newest_first: bool,
     ) -> list[Message]:
         query = (
-            select(MessageRow, UserRow)
-            .join(UserRow, UserRow.id == MessageRow.sender_id)
+            messages_select()
             .where(MessageRow.conversation_id == conversation_id)
             .order_by(MessageRow.id.desc() if newest_first else MessageRow.id)
             .limit(limit)
@@ -104,7 +104,7 @@ class SqlAlchemyReadModel(ReadModel):
         if before is not None:
             query = query.where(MessageRow.id < before)
         found = await self.session.execute(query)
-        return [message_of(message, sender) for message, sender in found]
+        return [message_of(*row) for row in found.all()]
 
     async def newly_read_ids(
         self, conversation_id: int, reader_id: int, after: int | None, upto: int, limit: int
@@ -143,6 +143,28 @@ class SqlAlchemyReadModel(ReadModel):
             .where(ParticipantRow.user_id == user_id)
         )
         return {cid: unread for cid, unread in found.all()}
+
+    async def unread_mentions(
+        self, user_id: int, conversation_ids: Iterable[int] | None = None
+    ) -> dict[int, int]:
+        # Each conversation's count is one range of the mentions key (user,
+        # conversation, seq): only mentions above the watermark are read.
+        query = (
+            select(MentionRow.conversation_id, func.count())
+            .join(
+                ParticipantRow,
+                and_(
+                    ParticipantRow.conversation_id == MentionRow.conversation_id,
+                    ParticipantRow.user_id == MentionRow.user_id,
+                ),
+            )
+            .where(MentionRow.user_id == user_id, MentionRow.seq > ParticipantRow.last_read_seq)
+            .group_by(MentionRow.conversation_id)
+        )
+        if conversation_ids is not None:
+            query = query.where(MentionRow.conversation_id.in_(list(conversation_ids)))
+        found = await self.session.execute(query)
+        return {cid: count for cid, count in found.all()}
 
     async def memberships(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
         ids = list(user_ids)

@@ -18,6 +18,7 @@ from service.domain.model import (
     Credentials,
     Message,
     Pin,
+    Quote,
     ReadPosition,
     User,
     UserRef,
@@ -39,7 +40,14 @@ from service.storage.ports import (
     RevokedTokenRepository,
     UserRepository,
 )
-from service.storage.rows import hydrate, message_of, ref_of, user_of
+from service.storage.rows import (
+    hydrate,
+    message_of,
+    messages_select,
+    ref_of,
+    stored_mentions,
+    user_of,
+)
 
 # The statements of a send, written once: they run on every message, and SQLAlchemy's
 # construction, coercion and cache-key work for the same statements built from the ORM
@@ -56,10 +64,16 @@ _TAKE_SEQ = text(
     " (SELECT display_name FROM users WHERE id = :sender_id)"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 _INSERT_MESSAGE = text(
-    "INSERT INTO messages (conversation_id, seq, sender_id, body, client_message_id, created_at)"
-    " VALUES (:conversation_id, :seq, :sender_id, :body, :client_message_id, :now)"
+    "INSERT INTO messages (conversation_id, seq, sender_id, body, client_message_id,"
+    " created_at, reply_to_id, mentions)"
+    " VALUES (:conversation_id, :seq, :sender_id, :body, :client_message_id, :now,"
+    " :reply_to_id, :mentions)"
     " RETURNING id"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
+_INSERT_MENTION = text(
+    "INSERT INTO mentions (user_id, conversation_id, seq, message_id)"
+    " VALUES (:user_id, :conversation_id, :seq, :message_id)"
+)
 _SET_LAST_MESSAGE = text(
     "UPDATE conversations SET last_message_id = :message_id WHERE id = :conversation_id"
 )
@@ -196,6 +210,15 @@ class SqlAlchemyConversationRepository(ConversationRepository):
         )
         return found is not None
 
+    async def participants_among(self, conversation_id: int, user_ids: Iterable[int]) -> set[int]:
+        found = await self.session.scalars(
+            select(ParticipantRow.user_id).where(
+                ParticipantRow.conversation_id == conversation_id,
+                ParticipantRow.user_id.in_(list(user_ids)),
+            )
+        )
+        return set(found)
+
     async def _set(self, conversation_id: int, **values: object) -> None:
         # No UPDATE here is evaluated against the session's loaded objects
         # (synchronize_session=False): get() always reads afresh, and that evaluation
@@ -305,6 +328,8 @@ class SqlAlchemyMessageRepository(MessageRepository):
         client_message_id: str | None,
         now: datetime,
         seq: int,
+        reply_to: Quote | None = None,
+        mentions: tuple[int, ...] = (),
     ) -> Message:
         values = {
             "conversation_id": conversation_id,
@@ -313,6 +338,8 @@ class SqlAlchemyMessageRepository(MessageRepository):
             "body": body,
             "client_message_id": client_message_id,
             "now": now,
+            "reply_to_id": None if reply_to is None else reply_to.id,
+            "mentions": stored_mentions(mentions),
         }
         # No savepoint: the caller holds the conversation's seq, so no other send to it
         # can insert the same key meanwhile; a violation still is a Conflict.
@@ -320,15 +347,27 @@ class SqlAlchemyMessageRepository(MessageRepository):
             message_id: int = (await self.session.execute(_INSERT_MESSAGE, values)).scalar_one()
         except IntegrityError as exc:
             raise Conflict("The client_message_id is already used.") from exc
-        return Message(message_id, conversation_id, seq, sender, body, client_message_id, now)
+        if mentions:
+            mentioned = {"conversation_id": conversation_id, "seq": seq, "message_id": message_id}
+            rows = [{"user_id": user_id, **mentioned} for user_id in mentions]
+            await self.session.execute(_INSERT_MENTION, rows)
+        return Message(
+            message_id,
+            conversation_id,
+            seq,
+            sender,
+            body,
+            client_message_id,
+            now,
+            reply_to=reply_to,
+            mentions=tuple(sorted(mentions)),
+        )
 
     async def find_by_client_id(
         self, conversation_id: int, sender_id: int, client_message_id: str
     ) -> Message | None:
         found = await self.session.execute(
-            select(MessageRow, UserRow)
-            .join(UserRow, UserRow.id == MessageRow.sender_id)
-            .where(
+            messages_select().where(
                 MessageRow.conversation_id == conversation_id,
                 MessageRow.sender_id == sender_id,
                 MessageRow.client_message_id == client_message_id,
@@ -339,9 +378,9 @@ class SqlAlchemyMessageRepository(MessageRepository):
 
     async def get(self, conversation_id: int, message_id: int) -> Message | None:
         found = await self.session.execute(
-            select(MessageRow, UserRow)
-            .join(UserRow, UserRow.id == MessageRow.sender_id)
-            .where(MessageRow.id == message_id, MessageRow.conversation_id == conversation_id)
+            messages_select().where(
+                MessageRow.id == message_id, MessageRow.conversation_id == conversation_id
+            )
         )
         pair = found.first()
         return None if pair is None else message_of(*pair)
@@ -362,18 +401,17 @@ class SqlAlchemyPinRepository(PinRepository):
         self.session = session
 
     async def pins(self, conversation_id: int) -> list[Pin]:
-        sender, pinner = aliased(UserRow), aliased(UserRow)
+        pinner = aliased(UserRow, name="pinner")
         found = await self.session.execute(
-            select(PinRow, MessageRow, sender, pinner)
-            .join(MessageRow, MessageRow.id == PinRow.message_id)
-            .join(sender, sender.id == MessageRow.sender_id)
+            messages_select(PinRow, pinner)
+            .join(PinRow, PinRow.message_id == MessageRow.id)
             .join(pinner, pinner.id == PinRow.pinned_by)
             .where(PinRow.conversation_id == conversation_id)
             .order_by(PinRow.pinned_at.desc(), PinRow.message_id.desc())
         )
         return [
-            Pin(message_of(message, author), ref_of(by), pin.pinned_at)
-            for pin, message, author, by in found.all()
+            Pin(message_of(message, author, quoted, quoted_by), ref_of(by), pin.pinned_at)
+            for message, author, quoted, quoted_by, pin, by in found.all()
         ]
 
     async def pin(self, conversation_id: int, message_id: int, user_id: int, now: datetime) -> None:

@@ -1,8 +1,9 @@
 // The /demo chat page: the generated TypeScript client in a browser, nothing more.
 // Log in or register, start a group, open a conversation, and see messages, typing and
 // read receipts arrive; edit or delete your messages (the owner deletes any), pin any
-// message, and see everyone's edits, deletions and pins as they happen. All text goes in through textContent,
-// never as HTML.
+// message, reply to one (the quote follows its edits), mention participants with
+// @username (a badge counts your unread mentions), and see everyone's edits, deletions
+// and pins as they happen. All text goes in through textContent, never as HTML.
 import {
   connect,
   connected,
@@ -18,6 +19,8 @@ import {
 
 const origin = window.location.origin;
 const TYPING_RESEND_MS = 3000;
+// As the contract's QuotedMessage says: the first 100 characters (code points).
+const QUOTE_PREVIEW_LENGTH = 100;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -42,6 +45,10 @@ interface Session {
   lastTypingSent: number;
   // The message the compose box edits, if any.
   editing: number | null;
+  // The message the compose box answers, if any.
+  replyingTo: Message | null;
+  // Unread mentions per conversation, as the service last counted them.
+  mentions: Map<number, number>;
 }
 
 let session: Session | null = null;
@@ -70,6 +77,13 @@ function renderConversations(): void {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = titleOf(conversation);
+      const mentions = session?.mentions.get(conversation.id) ?? 0;
+      if (mentions > 0) {
+        const badge = document.createElement("span");
+        badge.className = "mention-badge";
+        badge.textContent = ` @${mentions}`;
+        button.append(badge);
+      }
       button.dataset.conversationId = String(conversation.id);
       button.setAttribute("aria-current", String(conversation.id === session?.open));
       button.addEventListener("click", () => void open(conversation.id));
@@ -87,9 +101,21 @@ function remember(conversation: Conversation): void {
   renderConversations();
 }
 
+function quoteText(quote: NonNullable<Message["reply_to"]>): string {
+  return quote.deleted ? "Message deleted" : `${quote.sender.display_name}: ${quote.preview}`;
+}
+
 function messageItem(message: Message): HTMLLIElement {
   const item = document.createElement("li");
   item.dataset.messageId = String(message.id);
+  if (message.reply_to) {
+    const quote = document.createElement("blockquote");
+    quote.className = "quote";
+    quote.dataset.quotedId = String(message.reply_to.id);
+    quote.textContent = quoteText(message.reply_to);
+    item.append(quote);
+  }
+  if (session && message.mentions?.includes(session.userId)) item.classList.add("mentions-me");
   const sender = document.createElement("span");
   sender.className = "sender";
   sender.textContent = message.sender.display_name;
@@ -113,6 +139,7 @@ function messageItem(message: Message): HTMLLIElement {
   if (mine) item.append(action("Edit", () => startEditing(message)));
   if (mine || owner) item.append(action("Delete", () => void remove(message)));
   item.append(action("Pin", () => void pin(message, "PUT")));
+  item.append(action("Reply", () => startReplying(message)));
   return item;
 }
 
@@ -131,14 +158,40 @@ function showMessage(message: Message): void {
   item.scrollIntoView({ block: "end" });
 }
 
-// An edited or deleted message takes the place of the one shown, never a new one.
+// An edited or deleted message takes the place of the one shown, never a new one, and
+// the replies quoting it show it as it now stands.
 function replaceMessage(message: Message): void {
   messagesList.querySelector(`[data-message-id="${message.id}"]`)?.replaceWith(messageItem(message));
+  const deleted = Boolean(message.deleted_at);
+  const preview = deleted ? "" : [...message.body].slice(0, QUOTE_PREVIEW_LENGTH).join("");
+  for (const quote of messagesList.querySelectorAll<HTMLElement>(`[data-quoted-id="${message.id}"]`)) {
+    quote.textContent = quoteText({ id: message.id, sender: message.sender, preview, deleted });
+  }
+}
+
+function startReplying(message: Message): void {
+  if (!session) return;
+  session.replyingTo = message;
+  session.editing = null;
+  (element<HTMLFormElement>("compose").elements.namedItem("body") as HTMLInputElement).focus();
+  say(`Replying to ${message.sender.display_name}.`);
+}
+
+// Mentions are structured: the page turns each @username of a participant into an id.
+function mentionsIn(body: string, conversation: Conversation | undefined): number[] {
+  const named = new Set([...body.matchAll(/@([A-Za-z0-9_.-]+)/g)].map((match) => match[1]));
+  return (conversation?.participants ?? []).filter((p) => named.has(p.username)).map((p) => p.id);
+}
+
+function setMentions(conversationId: number, count: number): void {
+  session?.mentions.set(conversationId, count);
+  renderConversations();
 }
 
 function startEditing(message: Message): void {
   if (!session) return;
   session.editing = message.id;
+  session.replyingTo = null;
   const input = element<HTMLFormElement>("compose").elements.namedItem("body") as HTMLInputElement;
   input.value = message.body;
   input.focus();
@@ -196,6 +249,7 @@ async function open(conversationId: number): Promise<void> {
   }
   session.open = conversationId;
   session.editing = null;
+  session.replyingTo = null;
   // Join first, then fetch: whatever is posted in between arrives by the socket and is
   // dropped as a duplicate by its id.
   const ack = await socket.emitWithAck("join_conversation", { conversation_id: conversationId });
@@ -219,6 +273,17 @@ async function open(conversationId: number): Promise<void> {
   renderConversations();
   const newest = page.data.items.at(-1);
   if (newest) await markRead(newest);
+}
+
+function listenForBadges(socket: ChatSocket): void {
+  socket.on("message_mentioned", ({ message }) => {
+    // An open conversation is read as it arrives; `unread_count_updated` then says so.
+    if (message.conversation_id === session?.open) return;
+    setMentions(message.conversation_id, (session?.mentions.get(message.conversation_id) ?? 0) + 1);
+  });
+  socket.on("unread_count_updated", (event) => {
+    setMentions(event.conversation_id, event.unread_mentions ?? 0);
+  });
 }
 
 function listen(socket: ChatSocket): void {
@@ -252,6 +317,7 @@ function listen(socket: ChatSocket): void {
     receiptLine.dataset.messageId = String(event.last_read_message_id);
   });
   socket.on("session_ended", () => say("Your session ended; log in again."));
+  listenForBadges(socket);
 }
 
 async function signIn(username: string, password: string, register: boolean): Promise<void> {
@@ -278,9 +344,14 @@ async function signIn(username: string, password: string, register: boolean): Pr
     names: new Map(),
     lastTypingSent: 0,
     editing: null,
+    replyingTo: null,
+    mentions: new Map(),
   };
   const list = await http.GET("/conversations");
-  list.data?.items.forEach(remember);
+  for (const conversation of list.data?.items ?? []) {
+    session.mentions.set(conversation.id, conversation.unread_mentions ?? 0);
+    remember(conversation);
+  }
   element("me").textContent = login.data.user.display_name;
   element("login").hidden = true;
   element("session").hidden = false;
@@ -343,10 +414,14 @@ element<HTMLFormElement>("compose").addEventListener("submit", (event) => {
       .then((edited) => (edited.data ? replaceMessage(edited.data) : say(problemText(edited.error))));
     return;
   }
+  const replyTo = session.replyingTo?.id ?? null;
+  session.replyingTo = null;
+  say("");
+  const mentions = mentionsIn(body, session.conversations.get(conversationId));
   void http
     .POST("/conversations/{conversation_id}/messages", {
       params: { path: { conversation_id: conversationId } },
-      body: { body, client_message_id: crypto.randomUUID() },
+      body: { body, client_message_id: crypto.randomUUID(), reply_to: replyTo, mentions },
     })
     .then((sent) => (sent.data ? showMessage(sent.data) : say(problemText(sent.error))));
 });

@@ -87,6 +87,12 @@ async def test_every_declared_operation_and_message_is_observed(
             pinned = await http.put(f"/conversations/{cid}/pins/{mid}", headers=bob.headers)
             assert pinned.status_code == 200
             await a.wait_for("pins_updated")
+            reply = {"body": "Bob?", "reply_to": mid, "mentions": [bob.id]}
+            replied = await http.post(
+                f"/conversations/{cid}/messages", headers=alice.headers, json=reply
+            )
+            assert replied.status_code == 201, replied.text
+            await bob_other_tab.wait_for("message_mentioned")
 
             await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
             await b.wait_for("conversation_updated")

@@ -125,6 +125,61 @@ async def test_the_author_edits_the_owner_deletes_anyone_pins_and_both_see_it_at
         assert tab.errors == []
 
 
+async def test_a_reply_quotes_what_it_answers_and_a_mention_badges_the_mentioned(
+    tmp_path: Path,
+) -> None:
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        alice, bob = await launch_planning(browser, url)
+        alice_compose = alice.page.locator("#compose [name=body]")
+        await alice_compose.fill("See you at ten.")
+        await alice_compose.press("Enter")
+        # Alice moves to another conversation: the mention must find her there.
+        await alice.page.fill("#start [name=title]", "Side chat")
+        await alice.page.fill("#start [name=usernames]", "bob")
+        await alice.page.click("#start button")
+        await expect(alice.page.locator("#title")).to_have_text("Side chat")
+
+        bob_messages = bob.page.locator("#messages li")
+        await expect(bob_messages.locator(".body")).to_have_text(
+            ["See you at ten."], timeout=PATIENCE_MS
+        )
+        await bob_messages.first.get_by_role("button", name="Reply").click()
+        bob_compose = bob.page.locator("#compose [name=body]")
+        await bob_compose.fill("@alice ten works for me")
+        await bob_compose.press("Enter")
+        await expect(bob.page.locator("#messages .quote")).to_have_text(
+            ["alice: See you at ten."], timeout=PATIENCE_MS
+        )
+
+        planning = alice.page.locator("#conversations button", has_text="Launch planning")
+        await expect(planning.locator(".mention-badge")).to_have_text(" @1", timeout=PATIENCE_MS)
+        await planning.click()
+        reply = alice.page.locator("#messages li.mentions-me")
+        await expect(reply.locator(".quote")).to_have_text(
+            "alice: See you at ten.", timeout=PATIENCE_MS
+        )
+        await expect(reply.locator(".body")).to_have_text("@alice ten works for me")
+        # Opening it read it: the service's count clears the badge.
+        await expect(planning.locator(".mention-badge")).to_have_count(0, timeout=PATIENCE_MS)
+
+        # The quote follows what it quotes, on the other user's page too.
+        alice_first = alice.page.locator("#messages li").first
+        await alice_first.get_by_role("button", name="Edit").click()
+        await alice_compose.fill("See you at half past ten.")
+        await alice_compose.press("Enter")
+        await expect(bob.page.locator("#messages .quote")).to_have_text(
+            ["alice: See you at half past ten."], timeout=PATIENCE_MS
+        )
+        await alice_first.get_by_role("button", name="Delete").click()
+        await expect(bob.page.locator("#messages .quote")).to_have_text(
+            ["Message deleted"], timeout=PATIENCE_MS
+        )
+
+    for tab in (alice, bob):
+        assert tab.foreign_requests == []
+        assert tab.errors == []
+
+
 async def test_a_wrong_password_shows_the_services_reason(tmp_path: Path) -> None:
     async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
         tab = await open_page(browser, url, "/demo")

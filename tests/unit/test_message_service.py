@@ -9,7 +9,7 @@ from service.domain.events import (
     MessagesRead,
     UnreadCountUpdated,
 )
-from service.domain.model import ConversationKind
+from service.domain.model import ConversationKind, Unread
 from tests.unit.conftest import World, unread
 
 
@@ -130,7 +130,7 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
     reader = world.ref(bob)
     assert world.message_events == [
         MessagesRead(cid, reader, (m3,), m3),
-        UnreadCountUpdated(bob, cid, 0, 0),
+        UnreadCountUpdated(bob, cid, 0, 0, 0, 0),
     ]
     world.clear_events()
 
@@ -163,9 +163,13 @@ async def test_unread_summary_counts_what_follows_the_watermark(world: World) ->
     await world.services.messages.send(bob, c1, "read them", None)
     after = await world.services.messages.unread_summary(bob)
 
-    assert (before.total_unread, before.per_conversation) == (3, ((c1, 2), (c2, 1)))
-    assert (after.total_unread, after.per_conversation) == (1, ((c2, 1),))
-    assert (await world.services.messages.unread_summary(alice)).per_conversation == ((c1, 1),)
+    assert (before.total_unread, before.per_conversation) == (
+        3,
+        (Unread(c1, 2, 0), Unread(c2, 1, 0)),
+    )
+    assert (after.total_unread, after.per_conversation) == (1, (Unread(c2, 1, 0),))
+    summary = await world.services.messages.unread_summary(alice)
+    assert summary.per_conversation == (Unread(c1, 1, 0),)
 
 
 async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:

@@ -238,6 +238,8 @@ class MockState:
             "sender": _reference(self.caller(call.token)),
             "body": call.body["body"].strip(),
             "client_message_id": call.body.get("client_message_id"),
+            "reply_to": _quote(stored, call.body.get("reply_to")),
+            "mentions": sorted(call.body.get("mentions") or []),
         }
         stored.append(message)
         return 201, message
@@ -276,3 +278,16 @@ class MockState:
 
 def _reference(user: dict[str, Any]) -> dict[str, Any]:
     return {key: user[key] for key in ("id", "username", "display_name")}
+
+
+def _quote(stored: list[dict[str, Any]], reply_to: int | None) -> dict[str, Any] | None:
+    # The happy path quotes a message it holds; it does not check what the service refuses.
+    for message in stored:
+        if message["id"] == reply_to:
+            return {
+                "id": message["id"],
+                "sender": message["sender"],
+                "preview": "" if message.get("deleted_at") else message["body"][:100],
+                "deleted": bool(message.get("deleted_at")),
+            }
+    return None

@@ -420,6 +420,10 @@ class Conversation(BaseModel):
     """
     `last_seq` minus `last_read_seq`: the messages the requesting user has not read.
     """
+    unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    The requesting user's mention badge: unread messages (as `unread_count` counts them) that mention the requesting user. Absent from servers before contract 0.8.0.
+    """
 
 
 class ConversationPage(BaseModel):
@@ -438,6 +442,9 @@ class ConversationPage(BaseModel):
     """
     Opaque cursor for the next page; null on the last page.
     """
+
+
+Mention = TypeAliasType("Mention", Annotated[int, Field(ge=1, le=9007199254740991)])
 
 
 class SendMessageRequest(BaseModel):
@@ -465,11 +472,19 @@ class SendMessageRequest(BaseModel):
     """
     Idempotency key chosen by the client (a UUID or ULID, say).
     """
-
-
-class Message(BaseModel):
+    reply_to: Annotated[int | None, Field(ge=1, le=9007199254740991)] = None
     """
-    A stored message. Ids grow monotonically, so `after=<id>` is a valid cursor.
+    Id of a message of this conversation that this one answers: the reply quotes it (`Message.reply_to`). A message of another conversation, one that does not exist, or a deleted one is refused with 422 `body.reply_to`. Threads are not part of the contract: a reply is a message like any other.
+    """
+    mentions: Annotated[list[Mention] | None, Field(max_length=50)] = None
+    """
+    Ids of users this message mentions, each once, at most 50; each must be a participant of the conversation now (422 `body.mentions` names those who are not). Mentions are structured: the body is never parsed for them, so write names in it as you show them. Every mentioned user but the sender gets `message_mentioned` in their `user:{id}` room, and counts the message in `unread_mentions` until they read past it. Null or absent: none.
+    """
+
+
+class QuotedMessage(BaseModel):
+    """
+    The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.
     """
 
     model_config = ConfigDict(
@@ -477,54 +492,16 @@ class Message(BaseModel):
     )
     id: Annotated[int, Field(ge=1, le=9007199254740991)]
     """
-    Message id.
-    """
-    seq: Annotated[int, Field(ge=1, le=9007199254740991)]
-    """
-    Position in the conversation: 1 for its first message, then one more for each, in commit order. A participant's unread count is the conversation's `last_seq` minus their `last_read_seq`.
-    """
-    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
-    """
-    The conversation it belongs to.
+    The quoted message's id (in the same conversation).
     """
     sender: UserSummary
-    body: Annotated[str, Field(max_length=4000)]
+    preview: Annotated[str, Field(max_length=100)]
     """
-    The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
+    The first 100 characters (Unicode code points) of the quoted message's `body`; empty when it was deleted.
     """
-    client_message_id: Annotated[str | None, Field(max_length=64)]
+    deleted: bool
     """
-    The sender's idempotency key, if one was given.
-    """
-    created_at: AwareDatetime
-    """
-    When the message was stored (UTC).
-    """
-    edited_at: AwareDatetime | None = None
-    """
-    When its author last edited the body (UTC); null (or absent, from servers before contract 0.6.0) when it never was.
-    """
-    deleted_at: AwareDatetime | None = None
-    """
-    When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
-    """
-
-
-class MessagePage(BaseModel):
-    """
-    Messages in ascending id order.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore",
-    )
-    items: list[Message]
-    """
-    Messages on this page, oldest first.
-    """
-    has_more: bool
-    """
-    True when more messages exist in the paging direction: newer ones for `after`, older ones otherwise.
+    True when the quoted message was deleted.
     """
 
 
@@ -546,51 +523,6 @@ class EditMessageRequest(BaseModel):
     ]
     """
     The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored.
-    """
-
-
-class MessageUpdatedEvent(BaseModel):
-    """
-    A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows. Seqs and unread counts do not change.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore",
-    )
-    message: Message
-
-
-class Pin(BaseModel):
-    """
-    A pinned message of a conversation: the message as it now stands (its edits; a deleted one stays pinned as a tombstone until unpinned), who pinned it, and when.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore",
-    )
-    message: Message
-    pinned_by: UserSummary
-    pinned_at: AwareDatetime
-    """
-    When it was pinned (UTC).
-    """
-
-
-class PinList(BaseModel):
-    """
-    Every pinned message of a conversation, most recently pinned first; at most `CHAT_MAX_PINS` (50 at most, by default 50). The same list is the answer to pinning and unpinning and the payload of `pins_updated`, so a client replaces its list with it.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore",
-    )
-    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
-    """
-    The conversation.
-    """
-    pins: Annotated[list[Pin], Field(max_length=50)]
-    """
-    The pins, most recently pinned first.
     """
 
 
@@ -632,6 +564,10 @@ class ReadState(BaseModel):
     """
     The conversation's `last_seq` minus `last_read_seq`.
     """
+    unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    The caller's mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0.
+    """
 
 
 class ConversationUnread(BaseModel):
@@ -650,6 +586,10 @@ class ConversationUnread(BaseModel):
     """
     Unread messages in it.
     """
+    unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    Its mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0.
+    """
 
 
 class UnreadSummary(BaseModel):
@@ -663,6 +603,10 @@ class UnreadSummary(BaseModel):
     total_unread: Annotated[int, Field(ge=0)]
     """
     Sum of the unread counts of all the caller's conversations.
+    """
+    total_unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    Sum of the `unread_mentions` of all the caller's conversations. Absent from servers before contract 0.8.0.
     """
     conversations: list[ConversationUnread]
     """
@@ -804,6 +748,14 @@ class UnreadCountUpdatedEvent(BaseModel):
     total_unread: Annotated[int, Field(ge=0)]
     """
     The user's unread count over all their conversations.
+    """
+    unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    The user's mention badge in that conversation: unread messages (as `unread_count` counts them) that mention the user. Absent from servers before contract 0.8.0.
+    """
+    total_unread_mentions: Annotated[int | None, Field(ge=0)] = None
+    """
+    The user's mention badge over all their conversations. Absent from servers before contract 0.8.0.
     """
 
 
@@ -1147,3 +1099,128 @@ class ConnectError(BaseModel):
     Human-readable reason.
     """
     data: ConnectErrorData
+
+
+class Message(BaseModel):
+    """
+    A stored message. Ids grow monotonically, so `after=<id>` is a valid cursor.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Message id.
+    """
+    seq: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Position in the conversation: 1 for its first message, then one more for each, in commit order. A participant's unread count is the conversation's `last_seq` minus their `last_read_seq`.
+    """
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation it belongs to.
+    """
+    sender: UserSummary
+    body: Annotated[str, Field(max_length=4000)]
+    """
+    The message text as stored: the body that was sent, with its surrounding whitespace trimmed (inner line breaks and spaces are kept).
+    """
+    client_message_id: Annotated[str | None, Field(max_length=64)]
+    """
+    The sender's idempotency key, if one was given.
+    """
+    created_at: AwareDatetime
+    """
+    When the message was stored (UTC).
+    """
+    edited_at: AwareDatetime | None = None
+    """
+    When its author last edited the body (UTC); null (or absent, from servers before contract 0.6.0) when it never was.
+    """
+    deleted_at: AwareDatetime | None = None
+    """
+    When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
+    """
+    reply_to: QuotedMessage | None = None
+    """
+    The message this one answers, as it now stands; null when it answers none (or absent, from servers before contract 0.8.0).
+    """
+    mentions: Annotated[list[Mention] | None, Field(max_length=50)] = None
+    """
+    Ids of the users the sender mentioned, ascending; empty when none (or absent, from servers before contract 0.8.0). Set when the message is sent: an edit keeps them, and a deleted message keeps them too.
+    """
+
+
+class MessagePage(BaseModel):
+    """
+    Messages in ascending id order.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    items: list[Message]
+    """
+    Messages on this page, oldest first.
+    """
+    has_more: bool
+    """
+    True when more messages exist in the paging direction: newer ones for `after`, older ones otherwise.
+    """
+
+
+class MessageUpdatedEvent(BaseModel):
+    """
+    A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows, and so does the `reply_to` of every reply quoting it (see `QuotedMessage`). Seqs and unread counts do not change.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    message: Message
+
+
+class Pin(BaseModel):
+    """
+    A pinned message of a conversation: the message as it now stands (its edits; a deleted one stays pinned as a tombstone until unpinned), who pinned it, and when.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    message: Message
+    pinned_by: UserSummary
+    pinned_at: AwareDatetime
+    """
+    When it was pinned (UTC).
+    """
+
+
+class PinList(BaseModel):
+    """
+    Every pinned message of a conversation, most recently pinned first; at most `CHAT_MAX_PINS` (50 at most, by default 50). The same list is the answer to pinning and unpinning and the payload of `pins_updated`, so a client replaces its list with it.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    pins: Annotated[list[Pin], Field(max_length=50)]
+    """
+    The pins, most recently pinned first.
+    """
+
+
+class MessageMentionedEvent(BaseModel):
+    """
+    A message mentions the receiving user: the message itself, one payload for every user it mentions. Count it in that conversation's `unread_mentions` (and in `total_unread_mentions`) when its `seq` is above your `last_read_seq` there; `unread_count_updated` sets both again when you read.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    message: Message

@@ -133,7 +133,7 @@ export interface paths {
         };
         /**
          * Unread totals
-         * @description The caller's unread count per conversation and in total.
+         * @description The caller's unread count and unread mentions per conversation and in total.
          */
         get: operations["get_unread_summary"];
         put?: never;
@@ -340,7 +340,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Stores a message with the conversation's next `seq`, marks the conversation read for the sender up to it, and, after the transaction commits, emits `message_created` to `conversation:{id}` and one `conversation_activity` to `members:{id}` (every participant's sockets), the same for all. A repeated `client_message_id` from the same sender in the same conversation returns the first message with 200 and emits nothing, when the body is the same; with another body it is a 409 (the key names one message, and a retry never changes it).
+         * @description Stores a message with the conversation's next `seq`, marks the conversation read for the sender up to it, and, after the transaction commits, emits `message_created` to `conversation:{id}` and one `conversation_activity` to `members:{id}` (every participant's sockets), the same for all. A repeated `client_message_id` from the same sender in the same conversation returns the first message with 200 and emits nothing, when the body is the same; with another body it is a 409 (the key names one message, and a retry never changes it). With `reply_to` the message quotes another of the conversation (not a deleted one); with `mentions` it names participants, and emits one `message_mentioned` to the `user:{id}` rooms of the mentioned users but the sender. Either of them invalid is a 422 naming the field, and nothing is stored.
          */
         post: operations["send_message"];
         delete?: never;
@@ -624,7 +624,8 @@ export interface components {
          * @description The caller's unread count in one conversation.
          * @example {
          *       "conversation_id": 42,
-         *       "unread_count": 3
+         *       "unread_count": 3,
+         *       "unread_mentions": 1
          *     }
          */
         ConversationUnread: {
@@ -632,16 +633,20 @@ export interface components {
             conversation_id: number;
             /** @description Unread messages in it. */
             unread_count: number;
+            /** @description Its mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0. */
+            unread_mentions?: number;
         };
         /**
          * UnreadSummary
          * @description The caller's unread badges; conversations with nothing unread are left out.
          * @example {
          *       "total_unread": 3,
+         *       "total_unread_mentions": 1,
          *       "conversations": [
          *         {
          *           "conversation_id": 42,
-         *           "unread_count": 3
+         *           "unread_count": 3,
+         *           "unread_mentions": 1
          *         }
          *       ]
          *     }
@@ -649,6 +654,8 @@ export interface components {
         UnreadSummary: {
             /** @description Sum of the unread counts of all the caller's conversations. */
             total_unread: number;
+            /** @description Sum of the `unread_mentions` of all the caller's conversations. Absent from servers before contract 0.8.0. */
+            total_unread_mentions?: number;
             /** @description Conversations with at least one unread message. */
             conversations: components["schemas"]["ConversationUnread"][];
         };
@@ -786,7 +793,8 @@ export interface components {
          *       },
          *       "last_seq": 5,
          *       "last_read_seq": 4,
-         *       "unread_count": 1
+         *       "unread_count": 1,
+         *       "unread_mentions": 0
          *     }
          */
         Conversation: {
@@ -819,6 +827,8 @@ export interface components {
             last_read_seq: number;
             /** @description `last_seq` minus `last_read_seq`: the messages the requesting user has not read. */
             unread_count: number;
+            /** @description The requesting user's mention badge: unread messages (as `unread_count` counts them) that mention the requesting user. Absent from servers before contract 0.8.0. */
+            unread_mentions?: number;
         };
         /**
          * ConversationPage
@@ -879,6 +889,29 @@ export interface components {
             user_ids: number[];
         };
         /**
+         * QuotedMessage
+         * @description The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.
+         * @example {
+         *       "id": 17,
+         *       "sender": {
+         *         "id": 2,
+         *         "username": "bob",
+         *         "display_name": "Bob Builder"
+         *       },
+         *       "preview": "See you at ten.",
+         *       "deleted": false
+         *     }
+         */
+        QuotedMessage: {
+            /** @description The quoted message's id (in the same conversation). */
+            id: number;
+            sender: components["schemas"]["UserSummary"];
+            /** @description The first 100 characters (Unicode code points) of the quoted message's `body`; empty when it was deleted. */
+            preview: string;
+            /** @description True when the quoted message was deleted. */
+            deleted: boolean;
+        };
+        /**
          * Message
          * @description A stored message. Ids grow monotonically, so `after=<id>` is a valid cursor.
          * @example {
@@ -893,6 +926,34 @@ export interface components {
          *       "body": "See you at ten.",
          *       "client_message_id": "6f1c2a9e-5b7d-4f1e-9d3a-0c8b2e4f7a11",
          *       "created_at": "2026-11-24T10:02:11Z"
+         *     }
+         * @example {
+         *       "id": 18,
+         *       "conversation_id": 42,
+         *       "seq": 6,
+         *       "sender": {
+         *         "id": 3,
+         *         "username": "carol",
+         *         "display_name": "Carol Danvers"
+         *       },
+         *       "body": "Alice, ten works for me too.",
+         *       "client_message_id": "0b3d6c1e-8a2f-4c7d-9e5b-1f2a3b4c5d6e",
+         *       "created_at": "2026-11-24T10:03:40Z",
+         *       "edited_at": null,
+         *       "deleted_at": null,
+         *       "reply_to": {
+         *         "id": 17,
+         *         "sender": {
+         *           "id": 2,
+         *           "username": "bob",
+         *           "display_name": "Bob Builder"
+         *         },
+         *         "preview": "See you at ten.",
+         *         "deleted": false
+         *       },
+         *       "mentions": [
+         *         1
+         *       ]
          *     }
          */
         Message: {
@@ -922,6 +983,10 @@ export interface components {
              * @description When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
              */
             deleted_at?: string | null;
+            /** @description The message this one answers, as it now stands; null when it answers none (or absent, from servers before contract 0.8.0). */
+            reply_to?: components["schemas"]["QuotedMessage"] | null;
+            /** @description Ids of the users the sender mentioned, ascending; empty when none (or absent, from servers before contract 0.8.0). Set when the message is sent: an edit keeps them, and a deleted message keeps them too. */
+            mentions?: number[];
         };
         /**
          * MessagePage
@@ -958,12 +1023,24 @@ export interface components {
          *       "body": "See you at ten.",
          *       "client_message_id": "6f1c2a9e-5b7d-4f1e-9d3a-0c8b2e4f7a11"
          *     }
+         * @example {
+         *       "body": "Alice, ten works for me too.",
+         *       "client_message_id": "0b3d6c1e-8a2f-4c7d-9e5b-1f2a3b4c5d6e",
+         *       "reply_to": 17,
+         *       "mentions": [
+         *         1
+         *       ]
+         *     }
          */
         SendMessageRequest: {
             /** @description Plain text, 1 to 4000 characters, something visible in it, no NUL; surrounding whitespace is trimmed before it is stored (and before a retry's body is compared with the first one's). No control character but tab, line feed and carriage return (so no terminal escape sequence), and no bidirectional embedding or override (U+202A-U+202E, which reorder what follows them); the marks and isolates right-to-left writers use are allowed. */
             body: string;
             /** @description Idempotency key chosen by the client (a UUID or ULID, say). */
             client_message_id?: string | null;
+            /** @description Id of a message of this conversation that this one answers: the reply quotes it (`Message.reply_to`). A message of another conversation, one that does not exist, or a deleted one is refused with 422 `body.reply_to`. Threads are not part of the contract: a reply is a message like any other. */
+            reply_to?: number | null;
+            /** @description Ids of users this message mentions, each once, at most 50; each must be a participant of the conversation now (422 `body.mentions` names those who are not). Mentions are structured: the body is never parsed for them, so write names in it as you show them. Every mentioned user but the sender gets `message_mentioned` in their `user:{id}` room, and counts the message in `unread_mentions` until they read past it. Null or absent: none. */
+            mentions?: number[] | null;
         };
         /**
          * EditMessageRequest
@@ -1068,7 +1145,8 @@ export interface components {
          *       "conversation_id": 42,
          *       "last_read_message_id": 17,
          *       "last_read_seq": 5,
-         *       "unread_count": 0
+         *       "unread_count": 0,
+         *       "unread_mentions": 0
          *     }
          */
         ReadState: {
@@ -1080,6 +1158,8 @@ export interface components {
             last_read_seq: number;
             /** @description The conversation's `last_seq` minus `last_read_seq`. */
             unread_count: number;
+            /** @description The caller's mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0. */
+            unread_mentions?: number;
         };
     };
     responses: {
@@ -1554,10 +1634,12 @@ export interface operations {
                     /**
                      * @example {
                      *       "total_unread": 3,
+                     *       "total_unread_mentions": 1,
                      *       "conversations": [
                      *         {
                      *           "conversation_id": 42,
-                     *           "unread_count": 3
+                     *           "unread_count": 3,
+                     *           "unread_mentions": 1
                      *         }
                      *       ]
                      *     }
@@ -2045,12 +2127,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "body": "See you at ten.",
-                 *       "client_message_id": "6f1c2a9e-5b7d-4f1e-9d3a-0c8b2e4f7a11"
-                 *     }
-                 */
                 "application/json": components["schemas"]["SendMessageRequest"];
             };
         };
@@ -2485,7 +2561,8 @@ export interface operations {
                      *       "conversation_id": 42,
                      *       "last_read_message_id": 17,
                      *       "last_read_seq": 5,
-                     *       "unread_count": 0
+                     *       "unread_count": 0,
+                     *       "unread_mentions": 0
                      *     }
                      */
                     "application/json": components["schemas"]["ReadState"];

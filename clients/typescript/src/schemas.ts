@@ -301,6 +301,10 @@ export interface Conversation {
    * `last_seq` minus `last_read_seq`: the messages the requesting user has not read.
    */
   unread_count: number;
+  /**
+   * The requesting user's mention badge: unread messages (as `unread_count` counts them) that mention the requesting user. Absent from servers before contract 0.8.0.
+   */
+  unread_mentions?: number;
 }
 /**
  * One page of the caller's conversations, most recent activity first.
@@ -327,6 +331,16 @@ export interface SendMessageRequest {
    * Idempotency key chosen by the client (a UUID or ULID, say).
    */
   client_message_id?: string | null;
+  /**
+   * Id of a message of this conversation that this one answers: the reply quotes it (`Message.reply_to`). A message of another conversation, one that does not exist, or a deleted one is refused with 422 `body.reply_to`. Threads are not part of the contract: a reply is a message like any other.
+   */
+  reply_to?: number | null;
+  /**
+   * Ids of users this message mentions, each once, at most 50; each must be a participant of the conversation now (422 `body.mentions` names those who are not). Mentions are structured: the body is never parsed for them, so write names in it as you show them. Every mentioned user but the sender gets `message_mentioned` in their `user:{id}` room, and counts the message in `unread_mentions` until they read past it. Null or absent: none.
+   *
+   * @maxItems 50
+   */
+  mentions?: number[] | null;
 }
 /**
  * A stored message. Ids grow monotonically, so `after=<id>` is a valid cursor.
@@ -365,6 +379,34 @@ export interface Message {
    * When the message was deleted (UTC); null (or absent) while it stands. A deleted message stays in the history, in its place, with an empty `body`: its `id` and `seq` never change, so cursors and unread counts stay right.
    */
   deleted_at?: string | null;
+  /**
+   * The message this one answers, as it now stands; null when it answers none (or absent, from servers before contract 0.8.0).
+   */
+  reply_to?: QuotedMessage | null;
+  /**
+   * Ids of the users the sender mentioned, ascending; empty when none (or absent, from servers before contract 0.8.0). Set when the message is sent: an edit keeps them, and a deleted message keeps them too.
+   *
+   * @maxItems 50
+   */
+  mentions?: number[];
+}
+/**
+ * The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.
+ */
+export interface QuotedMessage {
+  /**
+   * The quoted message's id (in the same conversation).
+   */
+  id: number;
+  sender: UserSummary;
+  /**
+   * The first 100 characters (Unicode code points) of the quoted message's `body`; empty when it was deleted.
+   */
+  preview: string;
+  /**
+   * True when the quoted message was deleted.
+   */
+  deleted: boolean;
 }
 /**
  * Messages in ascending id order.
@@ -389,7 +431,7 @@ export interface EditMessageRequest {
   body: string;
 }
 /**
- * A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows. Seqs and unread counts do not change.
+ * A message was edited or deleted: the message as it now stands, the same for every participant. Replace the message of that `id`; when it is the conversation's `last_message`, its preview follows, and so does the `reply_to` of every reply quoting it (see `QuotedMessage`). Seqs and unread counts do not change.
  */
 export interface MessageUpdatedEvent {
   message: Message;
@@ -449,6 +491,10 @@ export interface ReadState {
    * The conversation's `last_seq` minus `last_read_seq`.
    */
   unread_count: number;
+  /**
+   * The caller's mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0.
+   */
+  unread_mentions?: number;
 }
 /**
  * The caller's unread count in one conversation.
@@ -462,6 +508,10 @@ export interface ConversationUnread {
    * Unread messages in it.
    */
   unread_count: number;
+  /**
+   * Its mention badge: unread messages (as `unread_count` counts them) that mention the caller. Absent from servers before contract 0.8.0.
+   */
+  unread_mentions?: number;
 }
 /**
  * The caller's unread badges; conversations with nothing unread are left out.
@@ -471,6 +521,10 @@ export interface UnreadSummary {
    * Sum of the unread counts of all the caller's conversations.
    */
   total_unread: number;
+  /**
+   * Sum of the `unread_mentions` of all the caller's conversations. Absent from servers before contract 0.8.0.
+   */
+  total_unread_mentions?: number;
   /**
    * Conversations with at least one unread message.
    */
@@ -572,6 +626,20 @@ export interface UnreadCountUpdatedEvent {
    * The user's unread count over all their conversations.
    */
   total_unread: number;
+  /**
+   * The user's mention badge in that conversation: unread messages (as `unread_count` counts them) that mention the user. Absent from servers before contract 0.8.0.
+   */
+  unread_mentions?: number;
+  /**
+   * The user's mention badge over all their conversations. Absent from servers before contract 0.8.0.
+   */
+  total_unread_mentions?: number;
+}
+/**
+ * A message mentions the receiving user: the message itself, one payload for every user it mentions. Count it in that conversation's `unread_mentions` (and in `total_unread_mentions`) when its `seq` is above your `last_read_seq` there; `unread_count_updated` sets both again when you read.
+ */
+export interface MessageMentionedEvent {
+  message: Message;
 }
 /**
  * Client-to-server `typing`: the caller started or stopped typing in a conversation whose room this socket joined. Resend `start` before `expires_in_seconds` of the acknowledgement pass to keep the indicator on.
