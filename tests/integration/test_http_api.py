@@ -120,7 +120,8 @@ async def test_messages_idempotency_cursors_and_unread(http: httpx.AsyncClient) 
     unread = (await http.get("/me/unread", headers=bob.headers)).json()
     assert unread == {
         "total_unread": 6,
-        "conversations": [{"conversation_id": cid, "unread_count": 6}],
+        "total_unread_mentions": 0,
+        "conversations": [{"conversation_id": cid, "unread_count": 6, "unread_mentions": 0}],
     }
     read = await http.post(
         f"/conversations/{cid}/read", headers=bob.headers, json={"message_id": ids[3]}

@@ -99,6 +99,7 @@ async def test_message_read_goes_to_room_and_reader_devices(
             "last_read_message_id": second["id"],
             "last_read_seq": 2,
             "unread_count": 0,
+            "unread_mentions": 0,
         }
 
         expected = {
@@ -111,7 +112,13 @@ async def test_message_read_goes_to_room_and_reader_devices(
             assert await user.wait_for("message_read") == expected
         for tab in (b_joined, b_other_tab):
             badge = await tab.wait_for("unread_count_updated")
-            assert badge == {"conversation_id": cid, "unread_count": 0, "total_unread": 0}
+            assert badge == {
+                "conversation_id": cid,
+                "unread_count": 0,
+                "total_unread": 0,
+                "unread_mentions": 0,
+                "total_unread_mentions": 0,
+            }
         # In both rooms, but told once.
         await b_joined.barrier()
         assert len(b_joined.events("message_read")) == 1
