@@ -476,6 +476,98 @@ class SendMessageRequest(BaseModel):
     """
 
 
+class Reaction(BaseModel):
+    """
+    One reaction on a message, as the requesting user sees it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    emoji: Annotated[
+        str,
+        Field(examples=["👍", "❤️", "👍🏽", "👩\u200d💻"], max_length=16, min_length=1, title="Emoji"),
+    ]
+    """
+    One fully-qualified emoji, as Unicode's emoji data (emoji-test.txt) lists it: a single emoji or an emoji sequence (skin tone, ZWJ, flag, keycap), with its variation selector where Unicode's fully-qualified form has one (`❤️`, not `❤`), so that one reaction has one spelling. Anything else is refused with 422.
+    """
+    count: Annotated[int, Field(ge=1)]
+    """
+    How many users reacted with it.
+    """
+    user_ids: Annotated[list[UserId], Field(max_length=10)]
+    """
+    The first users who reacted with it (at most 10), earliest first.
+    """
+    reacted: bool
+    """
+    Whether the requesting user reacted with it.
+    """
+
+
+class MessageReactions(BaseModel):
+    """
+    The reactions on one message as the requesting user sees them: the answer to adding and removing a reaction.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The message.
+    """
+    reactions: Annotated[list[Reaction], Field(max_length=20)]
+    """
+    Its reactions, at most 20, in the order their emojis were first put on the message: an emoji keeps its place while anyone keeps it, and one put on again after everyone removed it goes last.
+    """
+
+
+class ReactionUpdatedEvent(BaseModel):
+    """
+    A participant added or removed a reaction: the change, and the reaction's new `count` and `user_ids`, the same for everyone. Apply it to the message's reactions: with `count` 0, drop the reaction; otherwise set its `count` and `user_ids` (adding it last when new), and set `reacted` to `added` when `user_id` is yours (leave it otherwise).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The message reacted to.
+    """
+    user_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    Who added or removed the reaction.
+    """
+    emoji: Annotated[
+        str,
+        Field(examples=["👍", "❤️", "👍🏽", "👩\u200d💻"], max_length=16, min_length=1, title="Emoji"),
+    ]
+    """
+    One fully-qualified emoji, as Unicode's emoji data (emoji-test.txt) lists it: a single emoji or an emoji sequence (skin tone, ZWJ, flag, keycap), with its variation selector where Unicode's fully-qualified form has one (`❤️`, not `❤`), so that one reaction has one spelling. Anything else is refused with 422.
+    """
+    added: bool
+    """
+    True when the reaction was added, false when it was removed.
+    """
+    count: Annotated[int, Field(ge=0)]
+    """
+    How many users now react with this emoji; 0 when none is left.
+    """
+    user_ids: Annotated[list[UserId], Field(max_length=10)]
+    """
+    The first users who now react with it (at most 10), earliest first.
+    """
+
+
 class QuotedMessage(BaseModel):
     """
     The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.
@@ -1137,6 +1229,10 @@ class Message(BaseModel):
     mentions: Annotated[list[Mention] | None, Field(max_length=50)] = None
     """
     Ids of the users the sender mentioned, ascending; empty when none (or absent, from servers before contract 0.8.0). Set when the message is sent: an edit keeps them, and a deleted message keeps them too.
+    """
+    reactions: Annotated[list[Reaction] | None, Field(max_length=20)] = None
+    """
+    The reactions on the message as the requesting user sees them, in the order their emojis were first put on it (see `MessageReactions`). Given in `GET /conversations/{id}/messages` answers (absent from servers before contract 0.9.0); null in every other answer and in events, whose payload is the same for everyone: there, keep the reactions you hold, and apply `reaction_updated`.
     """
 
 

@@ -49,6 +49,7 @@ from service.services.conversations import ConversationService
 from service.services.messages import MessageService
 from service.services.pins import PinService
 from service.services.presence import PresenceService
+from service.services.reactions import ReactionService
 from service.services.sessions import SessionService
 from service.services.typing import TypingService
 from service.services.users import LOGIN_ATTEMPTS_PER_ACCOUNT, UserService
@@ -248,6 +249,7 @@ def build_services(
         conversations=ConversationService(uow_factory, events, clock),
         messages=MessageService(uow_factory, events, clock, backpressure or Unhurried()),
         pins=PinService(uow_factory, events, clock, settings.max_pins),
+        reactions=ReactionService(uow_factory, events, clock),
         presence=PresenceService(
             presence_store, uow_factory, events, settings.presence_interval_seconds
         ),

@@ -27,7 +27,11 @@ def user_summary(value: model.UserRef) -> dto.UserSummary:
     return dto.UserSummary(id=value.id, username=value.username, display_name=value.display_name)
 
 
-def message(value: model.Message) -> dto.Message:
+def message(
+    value: model.Message, reactions: tuple[model.Reaction, ...] | None = None
+) -> dto.Message:
+    """A message; with `reactions` as one reader sees them (HTTP history only: events
+    are the same for everyone)."""
     return dto.Message(
         id=value.id,
         conversation_id=value.conversation_id,
@@ -40,6 +44,21 @@ def message(value: model.Message) -> dto.Message:
         deleted_at=value.deleted_at,
         reply_to=None if value.reply_to is None else _quote(value.reply_to),
         mentions=list(value.mentions),
+        reactions=None if reactions is None else [_reaction(r) for r in reactions],
+    )
+
+
+def _reaction(value: model.Reaction) -> dto.Reaction:
+    return dto.Reaction(
+        emoji=value.emoji, count=value.count, user_ids=list(value.user_ids), reacted=value.reacted
+    )
+
+
+def message_reactions(value: model.MessageReactions) -> dto.MessageReactions:
+    return dto.MessageReactions(
+        conversation_id=value.conversation_id,
+        message_id=value.message_id,
+        reactions=[_reaction(r) for r in value.reactions],
     )
 
 

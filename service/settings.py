@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # many addresses they come from; its owner's known addresses are never held back.
     rate_login_per_account: RateText = "10/hour"
     rate_send: RateText = "30 per 10 seconds"  # messages sent per user
-    rate_edit: RateText = "30 per 10 seconds"  # message edits and deletions per user
+    rate_edit: RateText = "30 per 10 seconds"  # edits, deletions, pins, reactions per user
     # Pins per conversation; the spec's PinList holds at most 50.
     max_pins: Annotated[int, Field(ge=1, le=50)] = 50
     rate_socket_events: RateText = "100 per 10 seconds"  # client events per user

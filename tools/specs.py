@@ -60,6 +60,15 @@ def follow(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def shared(node: dict[str, Any]) -> dict[str, Any]:
+    """The node itself, or the shared schema (schemas.yaml) its `$ref` names."""
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(SHARED):
+        found: dict[str, Any] = load(SPECS / "schemas.yaml")["$defs"][ref.removeprefix(SHARED)]
+        return found
+    return node
+
+
 @dataclass(frozen=True)
 class OpenApiOperation:
     method: str  # upper case

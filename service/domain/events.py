@@ -69,6 +69,20 @@ class MessageMentioned:
 
 
 @dataclass(frozen=True, slots=True)
+class ReactionChanged:
+    """A participant added or removed a reaction: the change and the reaction's new
+    count and first users, the same for everyone."""
+
+    conversation_id: int
+    message_id: int
+    user_id: int
+    emoji: str
+    added: bool
+    count: int
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MessageUpdated:
     """A message was edited or deleted: it as it now stands, the same for everyone."""
 
@@ -152,6 +166,7 @@ DomainEvent = (
     | MessageCreated
     | MessageMentioned
     | MessageUpdated
+    | ReactionChanged
     | PinsUpdated
     | MessagesRead
     | UnreadCountUpdated

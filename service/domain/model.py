@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 MAX_ID = 2**53 - 1  # ids must stay exact in JavaScript numbers
 READ_EVENT_MAX_IDS = 100
 MAX_MENTIONS = 50
 QUOTE_PREVIEW_LENGTH = 100  # code points of the quoted body a reply shows
+MAX_REACTIONS_PER_MESSAGE = 20  # different emojis on one message
+MAX_REACTIONS_PER_USER = 10  # one user's reactions on one message
+REACTION_USERS_SHOWN = 10  # the first users of a reaction a message lists
 
 
 class ConversationKind(enum.StrEnum):
@@ -127,9 +130,31 @@ class ActivityCursor:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji on a message, as one viewer sees it."""
+
+    emoji: str
+    count: int
+    user_ids: tuple[int, ...]  # the first REACTION_USERS_SHOWN, earliest first
+    reacted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReactions:
+    conversation_id: int
+    message_id: int
+    reactions: tuple[Reaction, ...]  # in the order each was first added
+
+    def of(self, emoji: str) -> Reaction | None:
+        return next((r for r in self.reactions if r.emoji == emoji), None)
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePage:
     items: tuple[Message, ...]
     has_more: bool
+    # Each listed message's reactions (as the reader sees them), by message id.
+    reactions: dict[int, tuple[Reaction, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from service.auth.tokens import TokenClaims, bearer_token
 from service.domain.errors import NotFound, Unauthorized
 from service.http.inputs import (
     path_id,
+    path_text,
     query_datetime,
     query_int,
     query_text,
@@ -41,6 +42,7 @@ __all__ = [
     "no_content",
     "path_choice",
     "path_id",
+    "path_text",
     "query_datetime",
     "query_int",
     "query_text",

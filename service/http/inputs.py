@@ -129,13 +129,23 @@ def query_text(
     raw = request.query_params.get(name)
     if raw is None:
         return None
+    return _text(f"query.{name}", raw, min_length, max_length, pattern)
+
+
+def path_text(
+    request: Request, name: str, min_length: int, max_length: int, pattern: str | None = None
+) -> str:
+    return _text(f"path.{name}", request.path_params[name], min_length, max_length, pattern)
+
+
+def _text(location: str, raw: str, min_length: int, max_length: int, pattern: str | None) -> str:
     if not min_length <= len(raw) <= max_length:
-        raise _invalid(f"query.{name}", f"must have {min_length} to {max_length} characters")
+        raise _invalid(location, f"must have {min_length} to {max_length} characters")
     if "\x00" in raw:
-        raise _invalid(f"query.{name}", "must not contain NUL")
+        raise _invalid(location, "must not contain NUL")
     # JSON Schema's patterns search, as re.search does; the spec's are anchored.
     if pattern is not None and re.search(pattern, raw) is None:
-        raise _invalid(f"query.{name}", f"must match {pattern}")
+        raise _invalid(location, f"must match {pattern}")
     return raw
 
 

@@ -152,7 +152,7 @@ class Operations(HttpOperations):
         page = await call.services.messages.history(
             call.user_id, conversation_id, after, before, limit
         )
-        items = [to_dto.message(m) for m in page.items]
+        items = [to_dto.message(m, page.reactions.get(m.id, ())) for m in page.items]
         return Reply(200, dto.MessagePage(items=items, has_more=page.has_more))
 
     async def send_message(
@@ -214,6 +214,21 @@ class Operations(HttpOperations):
         await call.services.limits.hit("edit", call.user_id)
         pins = await call.services.pins.unpin(call.user_id, conversation_id, message_id)
         return Reply(200, to_dto.pin_list(conversation_id, pins))
+
+    async def add_reaction(
+        self, call: Caller, conversation_id: int, message_id: int, emoji: str
+    ) -> Reply[Literal[200], dto.MessageReactions]:
+        await call.services.limits.hit("edit", call.user_id)
+        found = await call.services.reactions.add(call.user_id, conversation_id, message_id, emoji)
+        return Reply(200, to_dto.message_reactions(found))
+
+    async def remove_reaction(
+        self, call: Caller, conversation_id: int, message_id: int, emoji: str
+    ) -> Reply[Literal[200], dto.MessageReactions]:
+        await call.services.limits.hit("edit", call.user_id)
+        reactions = call.services.reactions
+        found = await reactions.remove(call.user_id, conversation_id, message_id, emoji)
+        return Reply(200, to_dto.message_reactions(found))
 
     async def mark_read(
         self, call: Caller, conversation_id: int, body: dto.MarkReadRequest

@@ -34,6 +34,7 @@ from service.domain.events import (
     MessageUpdated,
     PinsUpdated,
     PresenceChanged,
+    ReactionChanged,
     RemovalReason,
     SessionEnded,
     TypingChanged,
@@ -131,6 +132,18 @@ class SocketIOOutlet(EventOutlet):
             case MessageCreated():
                 room = conversation_room(event.message.conversation_id)
                 await self._events.message_created(dto.message(event.message), room)
+            case ReactionChanged():
+                reaction = generated.ReactionUpdatedEvent(
+                    conversation_id=event.conversation_id,
+                    message_id=event.message_id,
+                    user_id=event.user_id,
+                    emoji=event.emoji,
+                    added=event.added,
+                    count=event.count,
+                    user_ids=list(event.user_ids),
+                )
+                room = conversation_room(event.conversation_id)
+                await self._events.reaction_updated(reaction, room)
             case MessageMentioned():
                 mentioned = generated.MessageMentionedEvent(message=dto.message(event.message))
                 # One payload for every mentioned user, wherever their sockets are.

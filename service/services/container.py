@@ -9,6 +9,7 @@ from service.services.conversations import ConversationService
 from service.services.messages import MessageService
 from service.services.pins import PinService
 from service.services.presence import PresenceService
+from service.services.reactions import ReactionService
 from service.services.sessions import SessionService
 from service.services.typing import TypingService
 from service.services.users import UserService
@@ -22,6 +23,7 @@ class Services:
     conversations: ConversationService
     messages: MessageService
     pins: PinService
+    reactions: ReactionService
     presence: PresenceService
     typing: TypingService
     sessions: SessionService

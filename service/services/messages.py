@@ -163,10 +163,11 @@ class MessageService:
             found = await uow.queries.messages(
                 conversation_id, after, before, limit + 1, newest_first
             )
-        page = found[:limit]
+            page = found[:limit]
+            reactions = await uow.queries.reactions([m.id for m in page], caller_id)
         if newest_first:
             page.reverse()
-        return MessagePage(tuple(page), has_more=len(found) > limit)
+        return MessagePage(tuple(page), len(found) > limit, reactions)
 
     async def mark_read(self, caller_id: int, conversation_id: int, message_id: int) -> ReadState:
         """Move the caller's watermark forward to `message_id`; never backward."""

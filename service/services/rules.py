@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from confusable_homoglyphs import confusables
+from emoji import EMOJI_DATA, STATUS
 
 from service.domain.errors import InputError, InvalidInput, NotFound
 from service.domain.model import Message
@@ -107,3 +108,14 @@ async def participants_message(
     if message is None:
         raise NotFound(f"Message {message_id} is not in conversation {conversation_id}.")
     return message
+
+
+def fully_qualified_emoji(field: str, value: str) -> str:
+    """One fully-qualified emoji, after Unicode's emoji data as the emoji library ships
+    it: one spelling per reaction (`❤️`, never `❤`), and nothing that merely looks like
+    one."""
+    if EMOJI_DATA.get(value, {}).get("status") != STATUS["fully_qualified"]:
+        raise InvalidInput(
+            "Not an emoji.", (InputError(field, "must be one fully-qualified emoji"),)
+        )
+    return value

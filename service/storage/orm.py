@@ -162,6 +162,29 @@ class PinRow(Base):
     pinned_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReactionRow(Base):
+    """One user's emoji on a message; gone with the message or the conversation."""
+
+    __tablename__ = "reactions"
+    # A user's reactions on a message are counted (for their cap) without reading
+    # everyone else's.
+    __table_args__ = (Index("ix_reactions_user", "message_id", "user_id"),)
+
+    message_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    reacted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Where its emoji stands among the message's reactions: 1 for the first emoji put
+    # on it, one more for each new emoji after. It stays while anyone keeps the emoji,
+    # so a reaction keeps its place when its first reactor leaves.
+    place: Mapped[int] = mapped_column(Integer)
+
+
 class MentionRow(Base):
     """A user a message mentions, keyed so that their unread mentions in a conversation
     (seq above their watermark) are one index range."""

@@ -16,6 +16,7 @@ from service.domain.model import (
     Message,
     Pin,
     Quote,
+    Reaction,
     ReadPosition,
     TokenStanding,
     User,
@@ -188,6 +189,33 @@ class PinRepository(ABC):
         """Unpin a message; False when it was not pinned."""
 
 
+class ReactionRepository(ABC):
+    @abstractmethod
+    async def emojis(self, message_id: int) -> dict[str, int]:
+        """The different emojis on a message (at most its cap), each with its place."""
+
+    @abstractmethod
+    async def users_emojis(self, message_id: int, user_id: int) -> set[str]:
+        """The emojis one user put on a message (at most their cap)."""
+
+    @abstractmethod
+    async def add(
+        self,
+        conversation_id: int,
+        message_id: int,
+        user_id: int,
+        emoji: str,
+        place: int,
+        now: datetime,
+    ) -> None:
+        """Add a reaction the caller found absent in this transaction, at its emoji's
+        place; `Conflict` when a concurrent one committed first."""
+
+    @abstractmethod
+    async def remove(self, message_id: int, user_id: int, emoji: str) -> bool:
+        """Remove a reaction; False when there was none."""
+
+
 class ReadStateRepository(ABC):
     @abstractmethod
     async def position(self, conversation_id: int, user_id: int) -> ReadPosition | None:
@@ -273,6 +301,13 @@ class ReadModel(ABC):
         """The user's unread count (last_seq - last_read_seq) in each conversation."""
 
     @abstractmethod
+    async def reactions(
+        self, message_ids: Iterable[int], viewer_id: int
+    ) -> dict[int, tuple[Reaction, ...]]:
+        """The reactions on each of these messages that has any, as the viewer sees
+        them, each in the order it was first added."""
+
+    @abstractmethod
     async def unread_mentions(
         self, user_id: int, conversation_ids: Iterable[int] | None = None
     ) -> dict[int, int]:
@@ -301,6 +336,7 @@ class UnitOfWork(ABC):
     conversations: ConversationRepository
     messages: MessageRepository
     pins: PinRepository
+    reactions: ReactionRepository
     read_states: ReadStateRepository
     revoked_tokens: RevokedTokenRepository
     queries: ReadModel

@@ -10,12 +10,21 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.domain.model import ActivityCursor, Conversation, Message, TokenStanding, User
+from service.domain.model import (
+    REACTION_USERS_SHOWN,
+    ActivityCursor,
+    Conversation,
+    Message,
+    Reaction,
+    TokenStanding,
+    User,
+)
 from service.storage.orm import (
     ConversationRow,
     MentionRow,
     MessageRow,
     ParticipantRow,
+    ReactionRow,
     UserRow,
 )
 from service.storage.ports import ReadModel
@@ -143,6 +152,54 @@ class SqlAlchemyReadModel(ReadModel):
             .where(ParticipantRow.user_id == user_id)
         )
         return {cid: unread for cid, unread in found.all()}
+
+    async def reactions(
+        self, message_ids: Iterable[int], viewer_id: int
+    ) -> dict[int, tuple[Reaction, ...]]:
+        # Three statements whatever the page or the group: the counts, the first users
+        # of each reaction (a window, so a reaction by thousands reads ten), and the
+        # viewer's own.
+        ids = list(message_ids)
+        if not ids:
+            return {}
+        on_page = ReactionRow.message_id.in_(ids)
+        place = func.min(ReactionRow.place)  # one place per emoji of a message
+        counts = await self.session.execute(
+            select(ReactionRow.message_id, ReactionRow.emoji, func.count())
+            .where(on_page)
+            .group_by(ReactionRow.message_id, ReactionRow.emoji)
+            .order_by(ReactionRow.message_id, place, ReactionRow.emoji)
+        )
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(ReactionRow.message_id, ReactionRow.emoji),
+                order_by=(ReactionRow.reacted_at, ReactionRow.user_id),
+            )
+            .label("rank")
+        )
+        ranked = select(ReactionRow.message_id, ReactionRow.emoji, ReactionRow.user_id, rank)
+        ranked_rows = ranked.where(on_page).subquery()
+        first = await self.session.execute(
+            select(ranked_rows.c.message_id, ranked_rows.c.emoji, ranked_rows.c.user_id)
+            .where(ranked_rows.c.rank <= REACTION_USERS_SHOWN)
+            .order_by(ranked_rows.c.rank)
+        )
+        users: dict[tuple[int, str], list[int]] = {}
+        for message_id, emoji, user_id in first.all():
+            users.setdefault((message_id, emoji), []).append(user_id)
+        mine = await self.session.execute(
+            select(ReactionRow.message_id, ReactionRow.emoji).where(
+                on_page, ReactionRow.user_id == viewer_id
+            )
+        )
+        reacted = {(message_id, emoji) for message_id, emoji in mine.all()}
+        found: dict[int, list[Reaction]] = {}
+        for message_id, emoji, count in counts.all():
+            key = (message_id, emoji)
+            reaction = Reaction(emoji, count, tuple(users.get(key, ())), key in reacted)
+            found.setdefault(message_id, []).append(reaction)
+        return {message_id: tuple(listed) for message_id, listed in found.items()}
 
     async def unread_mentions(
         self, user_id: int, conversation_ids: Iterable[int] | None = None

@@ -28,6 +28,7 @@ from service.storage.orm import (
     MessageRow,
     ParticipantRow,
     PinRow,
+    ReactionRow,
     RevokedTokenRow,
     UserRow,
     UTCDateTime,
@@ -36,6 +37,7 @@ from service.storage.ports import (
     ConversationRepository,
     MessageRepository,
     PinRepository,
+    ReactionRepository,
     ReadStateRepository,
     RevokedTokenRepository,
     UserRepository,
@@ -424,6 +426,56 @@ class SqlAlchemyPinRepository(PinRepository):
         done = await self.session.execute(
             delete(PinRow).where(
                 PinRow.conversation_id == conversation_id, PinRow.message_id == message_id
+            )
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+
+class SqlAlchemyReactionRepository(ReactionRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def emojis(self, message_id: int) -> dict[str, int]:
+        found = await self.session.execute(
+            select(ReactionRow.emoji, ReactionRow.place)
+            .where(ReactionRow.message_id == message_id)
+            .distinct()
+        )
+        return {emoji: place for emoji, place in found.all()}
+
+    async def users_emojis(self, message_id: int, user_id: int) -> set[str]:
+        found = await self.session.scalars(
+            select(ReactionRow.emoji).where(
+                ReactionRow.message_id == message_id, ReactionRow.user_id == user_id
+            )
+        )
+        return set(found)
+
+    async def add(
+        self,
+        conversation_id: int,
+        message_id: int,
+        user_id: int,
+        emoji: str,
+        place: int,
+        now: datetime,
+    ) -> None:
+        row = ReactionRow(
+            message_id=message_id,
+            emoji=emoji,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            reacted_at=now,
+            place=place,
+        )
+        await _insert(self.session, row, f"The reaction {emoji} is on message {message_id}.")
+
+    async def remove(self, message_id: int, user_id: int, emoji: str) -> bool:
+        done = await self.session.execute(
+            delete(ReactionRow).where(
+                ReactionRow.message_id == message_id,
+                ReactionRow.user_id == user_id,
+                ReactionRow.emoji == emoji,
             )
         )
         return bool(getattr(done, "rowcount", 0))

@@ -16,6 +16,7 @@ from service.storage.repositories import (
     SqlAlchemyConversationRepository,
     SqlAlchemyMessageRepository,
     SqlAlchemyPinRepository,
+    SqlAlchemyReactionRepository,
     SqlAlchemyReadStateRepository,
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
@@ -36,6 +37,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.conversations = SqlAlchemyConversationRepository(session)
         self.messages = SqlAlchemyMessageRepository(session)
         self.pins = SqlAlchemyPinRepository(session)
+        self.reactions = SqlAlchemyReactionRepository(session)
         self.read_states = SqlAlchemyReadStateRepository(session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(session)
         self.queries = SqlAlchemyReadModel(session)

@@ -1,9 +1,9 @@
 // The /demo chat page: the generated TypeScript client in a browser, nothing more.
 // Log in or register, start a group, open a conversation, and see messages, typing and
 // read receipts arrive; edit or delete your messages (the owner deletes any), pin any
-// message, reply to one (the quote follows its edits), mention participants with
-// @username (a badge counts your unread mentions), and see everyone's edits, deletions
-// and pins as they happen. All text goes in through textContent, never as HTML.
+// message, react to one, reply to one (the quote follows its edits), mention
+// participants with @username (a badge counts your unread mentions), and see everyone's
+// edits, deletions, reactions and pins as they happen. All text goes in through textContent, never as HTML.
 import {
   connect,
   connected,
@@ -13,14 +13,17 @@ import {
   type Conversation,
   type HttpClient,
   type Message,
+  type MessageReactions,
   type PinList,
   type Problem,
+  type Reaction,
 } from "@conversations/client";
 
 const origin = window.location.origin;
 const TYPING_RESEND_MS = 3000;
 // As the contract's QuotedMessage says: the first 100 characters (code points).
 const QUOTE_PREVIEW_LENGTH = 100;
+const QUICK_REACTIONS = ["👍", "❤️", "🎉"];
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -49,6 +52,8 @@ interface Session {
   replyingTo: Message | null;
   // Unread mentions per conversation, as the service last counted them.
   mentions: Map<number, number>;
+  // The open conversation's reactions by message id, as this user sees them.
+  reactions: Map<number, Reaction[]>;
 }
 
 let session: Session | null = null;
@@ -140,7 +145,48 @@ function messageItem(message: Message): HTMLLIElement {
   if (mine || owner) item.append(action("Delete", () => void remove(message)));
   item.append(action("Pin", () => void pin(message, "PUT")));
   item.append(action("Reply", () => startReplying(message)));
+  for (const emoji of QUICK_REACTIONS) {
+    item.append(action(`React ${emoji}`, () => void react(message.conversation_id, message.id, emoji, true)));
+  }
+  const reactions = document.createElement("span");
+  reactions.className = "reactions";
+  item.append(reactions);
+  renderReactions(message.id, item);
   return item;
+}
+
+// Each reaction a toggle showing its count; pressed when it is yours.
+function renderReactions(messageId: number, item?: Element | null): void {
+  const holder = (item ?? messagesList.querySelector(`[data-message-id="${messageId}"]`))?.querySelector(
+    ".reactions",
+  );
+  if (!holder || !session) return;
+  const conversationId = session.open ?? 0;
+  holder.replaceChildren(
+    ...(session.reactions.get(messageId) ?? []).map((reaction) => {
+      const toggle = action(`${reaction.emoji} ${reaction.count}`, () =>
+        void react(conversationId, messageId, reaction.emoji, !reaction.reacted),
+      );
+      toggle.className = "reaction";
+      toggle.setAttribute("aria-pressed", String(reaction.reacted));
+      return toggle;
+    }),
+  );
+}
+
+function showReactions(found: MessageReactions): void {
+  if (found.conversation_id !== session?.open) return;
+  session.reactions.set(found.message_id, found.reactions);
+  renderReactions(found.message_id);
+}
+
+async function react(conversationId: number, messageId: number, emoji: string, add: boolean): Promise<void> {
+  if (!session) return;
+  const params = { path: { conversation_id: conversationId, message_id: messageId, emoji } };
+  const path = "/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}";
+  const answer = add ? await session.http.PUT(path, { params }) : await session.http.DELETE(path, { params });
+  if (answer.data) showReactions(answer.data);
+  else say(problemText(answer.error));
 }
 
 function action(label: string, run: () => void): HTMLButtonElement {
@@ -250,6 +296,7 @@ async function open(conversationId: number): Promise<void> {
   session.open = conversationId;
   session.editing = null;
   session.replyingTo = null;
+  session.reactions = new Map();
   // Join first, then fetch: whatever is posted in between arrives by the socket and is
   // dropped as a duplicate by its id.
   const ack = await socket.emitWithAck("join_conversation", { conversation_id: conversationId });
@@ -263,6 +310,7 @@ async function open(conversationId: number): Promise<void> {
   messagesList.replaceChildren();
   typingLine.textContent = "";
   receiptLine.textContent = "";
+  for (const message of page.data.items) session.reactions.set(message.id, message.reactions ?? []);
   page.data.items.forEach(showMessage);
   pinsList.replaceChildren();
   const pins = await http.GET("/conversations/{conversation_id}/pins", {
@@ -302,6 +350,22 @@ function listen(socket: ChatSocket): void {
     if (pinned) pinned.textContent = message.deleted_at ? "Message deleted" : message.body;
   });
   socket.on("pins_updated", showPins);
+  // The same payload for everyone: whether it is yours changes only with your own.
+  socket.on("reaction_updated", (event) => {
+    if (event.conversation_id !== session?.open) return;
+    const held = session.reactions.get(event.message_id) ?? [];
+    const before = held.find((reaction) => reaction.emoji === event.emoji);
+    const reacted = event.user_id === session.userId ? event.added : (before?.reacted ?? false);
+    const now = { emoji: event.emoji, count: event.count, user_ids: event.user_ids, reacted };
+    const after =
+      event.count === 0
+        ? held.filter((reaction) => reaction.emoji !== event.emoji)
+        : before
+          ? held.map((reaction) => (reaction.emoji === event.emoji ? now : reaction))
+          : [...held, now];
+    session.reactions.set(event.message_id, after);
+    renderReactions(event.message_id);
+  });
   socket.on("conversation_activity", (activity) => {
     const known = session?.conversations.get(activity.conversation_id);
     if (known) remember({ ...known, updated_at: activity.updated_at });
@@ -346,6 +410,7 @@ async function signIn(username: string, password: string, register: boolean): Pr
     editing: null,
     replyingTo: null,
     mentions: new Map(),
+    reactions: new Map(),
   };
   const list = await http.GET("/conversations");
   for (const conversation of list.data?.items ?? []) {

@@ -93,6 +93,9 @@ async def test_every_declared_operation_and_message_is_observed(
             )
             assert replied.status_code == 201, replied.text
             await bob_other_tab.wait_for("message_mentioned")
+            react = f"/conversations/{cid}/messages/{mid}/reactions/%F0%9F%91%8D"
+            assert (await http.put(react, headers=bob.headers)).status_code == 200
+            await a.wait_for("reaction_updated")
 
             await http.patch(f"/conversations/{cid}", headers=alice.headers, json={"title": "Go"})
             await b.wait_for("conversation_updated")

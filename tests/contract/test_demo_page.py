@@ -12,12 +12,16 @@ from tests.browser import PATIENCE_MS, Tab, chromium, open_page
 from tests.live import live_server
 
 
-async def sign_up(tab: Tab, username: str) -> None:
+async def sign_in(tab: Tab, username: str, action: str = "login") -> None:
     page = tab.page
     await page.fill("#login [name=username]", username)
     await page.fill("#login [name=password]", f"{username}-password")
-    await page.click("#login button[value=register]")
+    await page.click(f"#login button[value={action}]")
     await expect(page.locator("#me")).to_have_text(username, timeout=PATIENCE_MS)
+
+
+async def sign_up(tab: Tab, username: str) -> None:
+    await sign_in(tab, username, "register")
 
 
 async def launch_planning(browser: Browser, url: str) -> tuple[Tab, Tab]:
@@ -173,6 +177,49 @@ async def test_a_reply_quotes_what_it_answers_and_a_mention_badges_the_mentioned
         await alice_first.get_by_role("button", name="Delete").click()
         await expect(bob.page.locator("#messages .quote")).to_have_text(
             ["Message deleted"], timeout=PATIENCE_MS
+        )
+
+    for tab in (alice, bob):
+        assert tab.foreign_requests == []
+        assert tab.errors == []
+
+
+async def test_reactions_toggle_and_both_users_see_counts_and_their_own(tmp_path: Path) -> None:
+    async with live_server(tmp_path / "chat.db") as url, chromium() as browser:
+        alice, bob = await launch_planning(browser, url)
+        bob_compose = bob.page.locator("#compose [name=body]")
+        await bob_compose.fill("Launch at ten?")
+        await bob_compose.press("Enter")
+        alice_message = alice.page.locator("#messages li").first
+        await expect(alice_message.locator(".body")).to_have_text(
+            "Launch at ten?", timeout=PATIENCE_MS
+        )
+
+        await alice_message.get_by_role("button", name="React 👍").click()
+        bob_reaction = bob.page.locator("#messages li .reaction")
+        await expect(bob_reaction).to_have_text(["👍 1"], timeout=PATIENCE_MS)
+        await expect(bob_reaction).to_have_attribute("aria-pressed", "false")
+
+        await bob_reaction.click()  # Bob joins Alice's reaction
+        alice_reaction = alice_message.locator(".reaction")
+        for reaction in (alice_reaction, bob_reaction):
+            await expect(reaction).to_have_text(["👍 2"], timeout=PATIENCE_MS)
+            await expect(reaction).to_have_attribute("aria-pressed", "true")
+
+        await alice_reaction.click()  # pressed: Alice takes hers back
+        await expect(bob_reaction).to_have_text(["👍 1"], timeout=PATIENCE_MS)
+        await expect(bob_reaction).to_have_attribute("aria-pressed", "true")
+        await expect(alice_reaction).to_have_attribute("aria-pressed", "false")
+
+        # Reopening fetches the reactions over HTTP: the same as the events left them.
+        await bob.page.reload()
+        await sign_in(bob, "bob")
+        await bob.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
+        await expect(bob.page.locator("#messages li .reaction")).to_have_text(
+            ["👍 1"], timeout=PATIENCE_MS
+        )
+        await expect(bob.page.locator("#messages li .reaction")).to_have_attribute(
+            "aria-pressed", "true"
         )
 
     for tab in (alice, bob):

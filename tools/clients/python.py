@@ -11,6 +11,7 @@ import textwrap
 from typing import Any
 
 from tools.clients.contract import Contract, Field, Operation, SpecShapeError
+from tools.specs import SHARED, shared
 
 LOCAL = "#/$defs/"
 
@@ -58,6 +59,8 @@ def annotation(schema: dict[str, Any]) -> str:
     """The Python type of a JSON Schema, for the subset the specs use in inputs."""
     if "$ref" in schema:
         ref: str = schema["$ref"]
+        if ref.startswith(SHARED):  # a parameter's shared schema: its own type
+            return annotation(shared(schema))
         if not ref.startswith(LOCAL):
             raise SpecShapeError(f"unsupported reference {ref}")
         named = "models." + ref.removeprefix(LOCAL)

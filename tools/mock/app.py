@@ -71,6 +71,8 @@ AFTER_OPERATION = {
     "delete_message": ("message_updated",),
     "pin_message": ("pins_updated",),
     "unpin_message": ("pins_updated",),
+    "add_reaction": ("reaction_updated",),
+    "remove_reaction": ("reaction_updated",),
 }
 AFTER_EVENT = {"typing": ("typing",), "mark_delivered": ("message_delivered",)}
 # Events that carry what the happy path created, rather than their example.

@@ -334,7 +334,7 @@ export interface paths {
         };
         /**
          * List messages
-         * @description Messages in ascending id order. With `after`, the oldest `limit` messages newer than that id (catch-up). Otherwise the newest `limit` messages, older than `before` when given (history). `after` and `before` together bound a range.
+         * @description Messages in ascending id order. With `after`, the oldest `limit` messages newer than that id (catch-up). Otherwise the newest `limit` messages, older than `before` when given (history). `after` and `before` together bound a range. Each message carries its `reactions` as the caller sees them.
          */
         get: operations["list_messages"];
         put?: never;
@@ -382,6 +382,46 @@ export interface paths {
          * @description Replaces the body of one of the caller's own messages (only its author edits; anyone else gets 403) and sets its `edited_at`. Its `id`, `seq` and place in the history stay, and unread counts do not change. After the transaction commits, one `message_updated` goes to `members:{id}` (every participant's sockets, the same payload for all). A deleted message cannot be edited (409). Edits and deletions share one rate per user, `CHAT_RATE_EDIT` (429 beyond). A conversation the caller is not in, or a message not in it, is 404.
          */
         patch: operations["edit_message"];
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+                /**
+                 * @description One fully-qualified emoji, percent-encoded UTF-8 (`%F0%9F%91%8D` for 👍).
+                 * @example 👍
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * React to a message
+         * @description Any participant reacts to a message with an emoji (percent-encoded UTF-8 in the path); reacting again with the same one changes nothing. A message holds at most 20 different reactions, and a user at most 10 on one message (409 beyond); a deleted message takes none (409). When it changed, sends `reaction_updated` to `conversation:{id}` after the transaction commits. Counts against `CHAT_RATE_EDIT` (429). A conversation the caller is not in, or a message not in it, is 404; anything but one fully-qualified emoji is 422 (`path.emoji`).
+         */
+        put: operations["add_reaction"];
+        post?: never;
+        /**
+         * Remove a reaction
+         * @description Removes the caller's reaction; removing one they do not have changes nothing. When it changed, sends `reaction_updated` to `conversation:{id}`. Counts against `CHAT_RATE_EDIT` (429). A conversation the caller is not in, or a message not in it, is 404; anything but one fully-qualified emoji is 422 (`path.emoji`).
+         */
+        delete: operations["remove_reaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/conversations/{conversation_id}/pins": {
@@ -912,6 +952,37 @@ export interface components {
             deleted: boolean;
         };
         /**
+         * Emoji
+         * @description One fully-qualified emoji, as Unicode's emoji data (emoji-test.txt) lists it: a single emoji or an emoji sequence (skin tone, ZWJ, flag, keycap), with its variation selector where Unicode's fully-qualified form has one (`❤️`, not `❤`), so that one reaction has one spelling. Anything else is refused with 422.
+         * @example 👍
+         * @example ❤️
+         * @example 👍🏽
+         * @example 👩‍💻
+         */
+        Emoji: string;
+        /**
+         * Reaction
+         * @description One reaction on a message, as the requesting user sees it.
+         * @example {
+         *       "emoji": "👍",
+         *       "count": 2,
+         *       "user_ids": [
+         *         1,
+         *         3
+         *       ],
+         *       "reacted": true
+         *     }
+         */
+        Reaction: {
+            emoji: components["schemas"]["Emoji"];
+            /** @description How many users reacted with it. */
+            count: number;
+            /** @description The first users who reacted with it (at most 10), earliest first. */
+            user_ids: number[];
+            /** @description Whether the requesting user reacted with it. */
+            reacted: boolean;
+        };
+        /**
          * Message
          * @description A stored message. Ids grow monotonically, so `after=<id>` is a valid cursor.
          * @example {
@@ -987,6 +1058,8 @@ export interface components {
             reply_to?: components["schemas"]["QuotedMessage"] | null;
             /** @description Ids of the users the sender mentioned, ascending; empty when none (or absent, from servers before contract 0.8.0). Set when the message is sent: an edit keeps them, and a deleted message keeps them too. */
             mentions?: number[];
+            /** @description The reactions on the message as the requesting user sees them, in the order their emojis were first put on it (see `MessageReactions`). Given in `GET /conversations/{id}/messages` answers (absent from servers before contract 0.9.0); null in every other answer and in events, whose payload is the same for everyone: there, keep the reactions you hold, and apply `reaction_updated`. */
+            reactions?: components["schemas"]["Reaction"][] | null;
         };
         /**
          * MessagePage
@@ -1052,6 +1125,33 @@ export interface components {
         EditMessageRequest: {
             /** @description The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored. */
             body: string;
+        };
+        /**
+         * MessageReactions
+         * @description The reactions on one message as the requesting user sees them: the answer to adding and removing a reaction.
+         * @example {
+         *       "conversation_id": 42,
+         *       "message_id": 17,
+         *       "reactions": [
+         *         {
+         *           "emoji": "👍",
+         *           "count": 2,
+         *           "user_ids": [
+         *             1,
+         *             3
+         *           ],
+         *           "reacted": true
+         *         }
+         *       ]
+         *     }
+         */
+        MessageReactions: {
+            /** @description The conversation. */
+            conversation_id: number;
+            /** @description The message. */
+            message_id: number;
+            /** @description Its reactions, at most 20, in the order their emojis were first put on the message: an emoji keeps its place while anyone keeps it, and one put on again after everyone removed it goes last. */
+            reactions: components["schemas"]["Reaction"][];
         };
         /**
          * Pin
@@ -1404,6 +1504,11 @@ export interface components {
          * @example 17
          */
         MessageId: number;
+        /**
+         * @description One fully-qualified emoji, percent-encoded UTF-8 (`%F0%9F%91%8D` for 👍).
+         * @example 👍
+         */
+        Emoji: components["schemas"]["Emoji"];
         /**
          * @description Page size, 1 to 200 (default 50).
          * @example 50
@@ -2339,6 +2444,137 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    add_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+                /**
+                 * @description One fully-qualified emoji, percent-encoded UTF-8 (`%F0%9F%91%8D` for 👍).
+                 * @example 👍
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's reactions, with this one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "message_id": 17,
+                     *       "reactions": [
+                     *         {
+                     *           "emoji": "👍",
+                     *           "count": 2,
+                     *           "user_ids": [
+                     *             1,
+                     *             3
+                     *           ],
+                     *           "reacted": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageReactions"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description The message was deleted, holds 20 different reactions already, or the caller has 10 reactions on it already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Message 17 holds 20 different reactions already.",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    remove_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+                /**
+                 * @description One fully-qualified emoji, percent-encoded UTF-8 (`%F0%9F%91%8D` for 👍).
+                 * @example 👍
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's reactions, without the caller's one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "message_id": 17,
+                     *       "reactions": [
+                     *         {
+                     *           "emoji": "👍",
+                     *           "count": 1,
+                     *           "user_ids": [
+                     *             1
+                     *           ],
+                     *           "reacted": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageReactions"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
         };

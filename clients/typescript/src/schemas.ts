@@ -20,6 +20,10 @@ export type ErrorCode =
  */
 export type ConversationKind = "direct" | "group";
 /**
+ * One fully-qualified emoji, as Unicode's emoji data (emoji-test.txt) lists it: a single emoji or an emoji sequence (skin tone, ZWJ, flag, keycap), with its variation selector where Unicode's fully-qualified form has one (`❤️`, not `❤`), so that one reaction has one spelling. Anything else is refused with 422.
+ */
+export type Emoji = string;
+/**
  * Whether a user started or stopped typing.
  */
 export type TypingState = "start" | "stop";
@@ -389,6 +393,12 @@ export interface Message {
    * @maxItems 50
    */
   mentions?: number[];
+  /**
+   * The reactions on the message as the requesting user sees them, in the order their emojis were first put on it (see `MessageReactions`). Given in `GET /conversations/{id}/messages` answers (absent from servers before contract 0.9.0); null in every other answer and in events, whose payload is the same for everyone: there, keep the reactions you hold, and apply `reaction_updated`.
+   *
+   * @maxItems 20
+   */
+  reactions?: Reaction[] | null;
 }
 /**
  * The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.
@@ -407,6 +417,77 @@ export interface QuotedMessage {
    * True when the quoted message was deleted.
    */
   deleted: boolean;
+}
+/**
+ * One reaction on a message, as the requesting user sees it.
+ */
+export interface Reaction {
+  emoji: Emoji;
+  /**
+   * How many users reacted with it.
+   */
+  count: number;
+  /**
+   * The first users who reacted with it (at most 10), earliest first.
+   *
+   * @maxItems 10
+   */
+  user_ids: number[];
+  /**
+   * Whether the requesting user reacted with it.
+   */
+  reacted: boolean;
+}
+/**
+ * The reactions on one message as the requesting user sees them: the answer to adding and removing a reaction.
+ */
+export interface MessageReactions {
+  /**
+   * The conversation.
+   */
+  conversation_id: number;
+  /**
+   * The message.
+   */
+  message_id: number;
+  /**
+   * Its reactions, at most 20, in the order their emojis were first put on the message: an emoji keeps its place while anyone keeps it, and one put on again after everyone removed it goes last.
+   *
+   * @maxItems 20
+   */
+  reactions: Reaction[];
+}
+/**
+ * A participant added or removed a reaction: the change, and the reaction's new `count` and `user_ids`, the same for everyone. Apply it to the message's reactions: with `count` 0, drop the reaction; otherwise set its `count` and `user_ids` (adding it last when new), and set `reacted` to `added` when `user_id` is yours (leave it otherwise).
+ */
+export interface ReactionUpdatedEvent {
+  /**
+   * The conversation.
+   */
+  conversation_id: number;
+  /**
+   * The message reacted to.
+   */
+  message_id: number;
+  /**
+   * Who added or removed the reaction.
+   */
+  user_id: number;
+  emoji: Emoji;
+  /**
+   * True when the reaction was added, false when it was removed.
+   */
+  added: boolean;
+  /**
+   * How many users now react with this emoji; 0 when none is left.
+   */
+  count: number;
+  /**
+   * The first users who now react with it (at most 10), earliest first.
+   *
+   * @maxItems 10
+   */
+  user_ids: number[];
 }
 /**
  * Messages in ascending id order.
