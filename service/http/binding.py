@@ -136,9 +136,11 @@ def path_choice(request: Request, name: str, choices: tuple[Choice, ...]) -> Cho
 
 
 def json(reply: Reply[int, BaseModel]) -> Response:
-    return Response(
-        reply.body.model_dump_json(), status_code=reply.status, media_type="application/json"
-    )
+    # A field nobody set is left out, not sent as null: the spec's optional fields may be
+    # absent, and not every one of them may be null (the mock answers from examples
+    # written before a field existed).
+    body = reply.body.model_dump_json(exclude_unset=True)
+    return Response(body, status_code=reply.status, media_type="application/json")
 
 
 def no_content() -> Response:

@@ -32,8 +32,11 @@ def _example_requests() -> list[tuple[str, str, Any]]:
         for param in walked.parameters:
             if param["in"] == "path":
                 url = url.replace("{" + param["name"] + "}", str(param["example"]))
-        body = walked.operation.get("requestBody", {}).get("content", {})
-        requests.append((walked.method, url, body.get("application/json", {}).get("example")))
+        content = walked.operation.get("requestBody", {}).get("content", {})
+        body = content.get("application/json", {})
+        named = [example["value"] for example in body.get("examples", {}).values()]
+        for example in [body.get("example")] if "example" in body or not named else named:
+            requests.append((walked.method, url, example))
     return sorted(requests, key=lambda request: (request[0] == "DELETE", -request[1].count("/")))
 
 

@@ -47,6 +47,10 @@ def test_every_shared_schema_has_a_description_and_valid_examples(name: str) -> 
 
 @pytest.mark.parametrize("name", sorted(DEFS))
 def test_every_object_schema_is_generated_and_forbids_extra_fields(name: str) -> None:
+    if DEFS[name].get("type") == "string" and "enum" not in DEFS[name]:
+        # A constrained string (Emoji) is collapsed into the fields that use it.
+        assert not hasattr(models, name)
+        return
     generated = getattr(models, name)
     if DEFS[name].get("type") == "object":
         assert issubclass(generated, BaseModel)
@@ -97,10 +101,13 @@ def test_every_operation_has_description_and_documented_errors() -> None:
 def test_openapi_examples_validate_against_their_schemas() -> None:
     checked = 0
     for _, node in _walk(load("openapi.yaml")):
-        if isinstance(node, dict) and "schema" in node and "example" in node:
-            ref = node["schema"].get("$ref")
+        if not (isinstance(node, dict) and "schema" in node):
+            continue
+        ref = node["schema"].get("$ref")
+        named = [example["value"] for example in node.get("examples", {}).values()]
+        for example in [node["example"]] if "example" in node else named:
             if ref:
-                validator(ref).validate(node["example"])
+                validator(ref).validate(example)
                 checked += 1
     assert checked > 20
 
@@ -226,7 +233,7 @@ def test_what_the_server_sends_is_open_to_additive_change_and_inputs_are_closed(
 @pytest.mark.parametrize(
     ("name", "change"),
     [
-        ("Message", {"reactions": []}),
+        ("Message", {"thread_id": 7}),
         ("Problem", {"code": "gone_fishing"}),
         ("AckError", {"error": {"code": "gone_fishing", "message": "?"}}),
     ],

@@ -51,7 +51,7 @@ class MockState:
         examples = {operation.operation_id: operation.example for operation in contract.operations}
         self._user: dict[str, Any] = examples["get_me"]
         self._conversation = examples["get_conversation"]
-        self._message = examples["send_message"]
+        self._message = _complete(examples["send_message"])
         self._login = examples["login"]
         login_request = contract.openapi["paths"]["/auth/login"]["post"]["requestBody"]
         credentials = login_request["content"]["application/json"]["example"]
@@ -61,7 +61,7 @@ class MockState:
         example_id = self._conversation["id"]
         self.conversations: dict[int, dict[str, Any]] = {example_id: dict(self._conversation)}
         self.messages: dict[int, list[dict[str, Any]]] = {
-            example_id: list(examples["list_messages"]["items"])
+            example_id: [_complete(m) for m in examples["list_messages"]["items"]]
         }
         self._ids: int = max(example_id, self._user["id"], self._message["id"]) + 1
         self.handlers: dict[str, Handler] = {
@@ -291,3 +291,9 @@ def _quote(stored: list[dict[str, Any]], reply_to: int | None) -> dict[str, Any]
                 "deleted": bool(message.get("deleted_at")),
             }
     return None
+
+
+def _complete(message: dict[str, Any]) -> dict[str, Any]:
+    # An example may leave out the fields newer contracts added; a message the mock
+    # holds has them all, as the service's do (`mentions` is never null).
+    return {"edited_at": None, "deleted_at": None, "reply_to": None, "mentions": [], **message}
