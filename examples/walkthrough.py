@@ -1,5 +1,6 @@
 """The README walkthrough on the generated Python client: two users, a group, a
-message, typing and a read receipt, each step printed as a JSON line.
+message, typing, a read receipt, then a reply that mentions, an edit the reply's quote
+follows, a reaction, a pin and a deletion, each step printed as a JSON line.
 
 `python examples/walkthrough.py [BASE_URL]`; by default where `python -m service`
 listens (CHAT_HOST, CHAT_PORT).
@@ -71,6 +72,14 @@ async def main(base_url: str) -> None:
     bob_socket.on_message_created(messages.put)
     bob_socket.on_typing(typing.put)
     alice_socket.on_message_read(receipts.put)
+    mentions: Inbox[models.MessageMentionedEvent] = Inbox()
+    updates: Inbox[models.MessageUpdatedEvent] = Inbox()
+    reactions: Inbox[models.ReactionUpdatedEvent] = Inbox()
+    pins: Inbox[models.PinList] = Inbox()
+    alice_socket.on_message_mentioned(mentions.put)
+    bob_socket.on_message_updated(updates.put)
+    alice_socket.on_reaction_updated(reactions.put)
+    bob_socket.on_pins_updated(pins.put)
     async with alice, bob, alice_socket, bob_socket:
         group = await alice.create_conversation(
             models.ConversationKind.group, [bob_id], title="Launch planning"
@@ -106,7 +115,57 @@ async def main(base_url: str) -> None:
                 "last_read_message_id": receipt.last_read_message_id,
             },
         )
+        heard = Heard(mentions, updates, reactions, pins)
+        await lifecycle(alice, bob, heard, group.id, message.id, alice_id)
     step("done", None)
+
+
+class Heard:
+    """What the other side hears of the message's lifecycle."""
+
+    def __init__(
+        self,
+        mentions: Inbox[models.MessageMentionedEvent],
+        updates: Inbox[models.MessageUpdatedEvent],
+        reactions: Inbox[models.ReactionUpdatedEvent],
+        pins: Inbox[models.PinList],
+    ) -> None:
+        self.mentions, self.updates, self.reactions, self.pins = mentions, updates, reactions, pins
+
+
+async def lifecycle(
+    alice: HttpClient, bob: HttpClient, heard: Heard, group_id: int, first: int, alice_id: int
+) -> None:
+    """Bob answers and mentions Alice; she edits, he reacts, she pins, then deletes."""
+    await bob.send_message(group_id, "Ten works.", reply_to=first, mentions=[alice_id])
+    mentioned = (await heard.mentions.next()).message
+    quote = mentioned.reply_to.id if mentioned.reply_to else None
+    step("message_mentioned", {"reply_to": quote, "mentions": mentioned.mentions})
+
+    await alice.edit_message(group_id, first, "See you at half past ten.")
+    edited = (await heard.updates.next()).message
+    step("message_updated", {"id": edited.id, "body": edited.body})
+
+    await bob.add_reaction(group_id, first, "👍")
+    reaction = await heard.reactions.next()
+    step("reaction_updated", {"emoji": reaction.emoji, "count": reaction.count})
+
+    await alice.pin_message(group_id, first)
+    pinned = await heard.pins.next()
+    step("pins_updated", {"pinned": [pin.message.id for pin in pinned.pins]})
+
+    page = await bob.list_messages(group_id)
+    quoted, answer = page.items[0], page.items[-1]
+    preview = answer.reply_to.preview if answer.reply_to else None
+    step("quote_followed", {"preview": preview, "reactions": _reactions(quoted.reactions)})
+
+    await alice.delete_message(group_id, first)
+    deleted = (await heard.updates.next()).message
+    step("message_deleted", {"id": deleted.id, "deleted": deleted.deleted_at is not None})
+
+
+def _reactions(reactions: list[models.Reaction] | None) -> list[dict[str, Any]]:
+    return [{"emoji": r.emoji, "count": r.count, "reacted": r.reacted} for r in reactions or []]
 
 
 if __name__ == "__main__":

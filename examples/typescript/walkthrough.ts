@@ -1,6 +1,7 @@
 // The README walkthrough in TypeScript, on the generated client and nothing else:
-// two users, a group, a message, typing and a read receipt, every step printed as a
-// JSON line. `node examples/typescript/dist/walkthrough.js [BASE_URL]`
+// two users, a group, a message, typing, a read receipt, then a reply that mentions,
+// an edit the reply's quote follows, a reaction, a pin and a deletion, every step
+// printed as a JSON line. `node examples/typescript/dist/walkthrough.js [BASE_URL]`
 import {
   connect,
   connected,
@@ -88,10 +89,70 @@ async function main(): Promise<void> {
     if (!read.data) fail("mark read", read.error);
     const seen = await receipt;
     step("message_read", { reader: seen.reader.username, last_read_message_id: seen.last_read_message_id });
+    await lifecycle({ alice: aliceHttp, bob: bobHttp, aliceSocket, bobSocket }, conversationId, message.id, alice.id);
   } finally {
     aliceSocket.disconnect();
     bobSocket.disconnect();
   }
+}
+
+interface Sides {
+  alice: HttpClient;
+  bob: HttpClient;
+  aliceSocket: ChatSocket;
+  bobSocket: ChatSocket;
+}
+
+// Bob answers and mentions Alice; she edits, he reacts, she pins, then deletes.
+async function lifecycle(sides: Sides, conversationId: number, first: number, aliceId: number): Promise<void> {
+  const { alice, bob, aliceSocket, bobSocket } = sides;
+  const path = { conversation_id: conversationId, message_id: first };
+  const mentioned = nextEvent(aliceSocket, "message_mentioned");
+  const reply = await bob.POST("/conversations/{conversation_id}/messages", {
+    params: { path: { conversation_id: conversationId } },
+    body: { body: "Ten works.", reply_to: first, mentions: [aliceId] },
+  });
+  if (!reply.data) fail("reply", reply.error);
+  const { message: mention } = await mentioned;
+  step("message_mentioned", { reply_to: mention.reply_to?.id ?? null, mentions: mention.mentions ?? [] });
+
+  const updated = nextEvent(bobSocket, "message_updated");
+  const edited = await alice.PATCH("/conversations/{conversation_id}/messages/{message_id}", {
+    params: { path },
+    body: { body: "See you at half past ten." },
+  });
+  if (!edited.data) fail("edit", edited.error);
+  const { message: shown } = await updated;
+  step("message_updated", { id: shown.id, body: shown.body });
+
+  const reaction = nextEvent(aliceSocket, "reaction_updated");
+  const reacted = await bob.PUT("/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}", {
+    params: { path: { ...path, emoji: "👍" } },
+  });
+  if (!reacted.data) fail("react", reacted.error);
+  const heard = await reaction;
+  step("reaction_updated", { emoji: heard.emoji, count: heard.count });
+
+  const pinsUpdated = nextEvent(bobSocket, "pins_updated");
+  const pinned = await alice.PUT("/conversations/{conversation_id}/pins/{message_id}", { params: { path } });
+  if (!pinned.data) fail("pin", pinned.error);
+  const pins = await pinsUpdated;
+  step("pins_updated", { pinned: pins.pins.map((pin) => pin.message.id) });
+
+  const page = await bob.GET("/conversations/{conversation_id}/messages", {
+    params: { path: { conversation_id: conversationId } },
+  });
+  if (!page.data) fail("list messages", page.error);
+  const quoted = page.data.items[0];
+  const answer = page.data.items.at(-1);
+  const reactions = (quoted?.reactions ?? []).map(({ emoji, count, reacted }) => ({ emoji, count, reacted }));
+  step("quote_followed", { preview: answer?.reply_to?.preview ?? null, reactions });
+
+  const deletion = nextEvent(bobSocket, "message_updated");
+  const deleted = await alice.DELETE("/conversations/{conversation_id}/messages/{message_id}", { params: { path } });
+  if (deleted.error) fail("delete", deleted.error);
+  const { message: gone } = await deletion;
+  step("message_deleted", { id: gone.id, deleted: gone.deleted_at != null });
 }
 
 main().then(

@@ -44,6 +44,12 @@ WALKTHROUGH_STEPS = [
     "message_created",
     "typing",
     "message_read",
+    "message_mentioned",
+    "message_updated",
+    "reaction_updated",
+    "pins_updated",
+    "quote_followed",
+    "message_deleted",
     "done",
 ]
 
@@ -72,6 +78,16 @@ def assert_whole_walkthrough(steps: list[dict[str, Any]]) -> None:
     assert by_name["typing"]["state"] == "start"
     assert by_name["message_read"]["reader"] == bob["username"]
     assert by_name["message_read"]["last_read_message_id"] == by_name["message_created"]["id"]
+    first = by_name["message_created"]["id"]
+    assert by_name["message_mentioned"] == {"reply_to": first, "mentions": [alice["id"]]}
+    assert by_name["message_updated"] == {"id": first, "body": "See you at half past ten."}
+    assert by_name["reaction_updated"] == {"emoji": "👍", "count": 1}
+    assert by_name["pins_updated"] == {"pinned": [first]}
+    assert by_name["quote_followed"] == {
+        "preview": "See you at half past ten.",
+        "reactions": [{"emoji": "👍", "count": 1, "reacted": True}],
+    }
+    assert by_name["message_deleted"] == {"id": first, "deleted": True}
 
 
 async def test_the_python_walkthrough_runs_against_a_live_service(tmp_path: Path) -> None:
@@ -144,7 +160,7 @@ def test_a_later_server_adding_fields_and_codes_does_not_break_the_client() -> N
     """What a client generated from this version must accept: the published schemas are
     open, so the generated models ignore what they do not know."""
     example = _spec("asyncapi.yaml")["components"]["messages"]["messageCreated"]["examples"][0]
-    message = models.Message.model_validate({**example["payload"], "reactions": ["+1"]})
+    message = models.Message.model_validate({**example["payload"], "thread_id": 7})
     problem = models.Problem.model_validate(
         {"type": "about:blank", "title": "Gone", "status": 410, "code": "gone_for_good"}
     )

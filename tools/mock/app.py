@@ -87,6 +87,14 @@ PREFER_CODE = re.compile(r"\bcode=(?P<code>[1-5][0-9]{2})\b")
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+def _after(operation_id: str, body: dict[str, Any]) -> tuple[str, ...]:
+    """The events the service sends after an operation with this body."""
+    events = AFTER_OPERATION.get(operation_id, ())
+    if operation_id == "send_message" and body.get("mentions"):
+        events = (*events, "message_mentioned")
+    return events
+
+
 class Preferred(Exception):
     """The answer `Prefer: code=<status>` asked for, ready to send."""
 
@@ -187,10 +195,12 @@ class MockApp:
                 token = bearer_token(call.request.headers.get("authorization", "")) or ""
                 given = {name: value for name, value in query.items() if value is not None}
                 status, answered = await handler(StateCall(token, path, body, given))
-            for event in AFTER_OPERATION.get(operation.operation_id, ()):
+            for event in _after(operation.operation_id, body):
                 played = answered if event in CREATED else self.contract.server_events[event]
                 if event == "message_updated" and self.state.changed is not None:
                     played = {"message": self.state.changed}
+                if event == "message_mentioned":
+                    played = {"message": answered}
                 await self.sio.emit(event, played)
             if operation.media_type is None:
                 return None
