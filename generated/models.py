@@ -702,7 +702,7 @@ class UnreadSummary(BaseModel):
 
 class ConversationActivityEvent(BaseModel):
     """
-    A message was stored in a conversation: the same payload for every participant, from which each computes their badge (`seq` minus their `last_read_seq`; when `last_message.sender` is the receiving user, their `last_read_seq` is now `seq`).
+    A message was stored in a conversation: the same payload for every participant, from which each computes their badge (`seq` minus their `last_read_seq`; when `last_message.sender` is the receiving user, their `last_read_seq` is now `seq`, and their `unread_mentions` there 0, as everything up to their message is read).
     """
 
     model_config = ConfigDict(
