@@ -117,8 +117,12 @@ bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare 
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs contract-diff docs
-	$(PY) -m pytest
-	$(MAKE) --no-print-directory test-future
+	$(PY) -m pytest --ignore=tests/convergence
+	@# The convergence state machine (its own service process and SQLite file, nothing
+	@# shared) runs beside the year-ahead run: two cores, one wall-clock stretch.
+	$(MAKE) --no-print-directory test-future & future=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider tests/convergence; status=$$?; \
+	wait $$future && exit $$status
 
 # The unit and integration suites again with every clock a year ahead (libfaketime), so
 # a test that depends on today's date fails the day it is written, not a year later.

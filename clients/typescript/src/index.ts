@@ -9,6 +9,7 @@ export { createHttpClient, specDocument, type HttpClient, type SpecDocument } fr
 export type { paths, components, operations } from "./http.js";
 export * from "./events.js";
 export type * from "./schemas.js";
+export { applyEvent, quoted, APPLIED_EVENTS, QUOTE_PREVIEW_LENGTH, type ClientState } from "./state.js";
 
 /**
  * A Socket.IO connection to the service at `url`, authenticated with `token` in the
