@@ -54,6 +54,16 @@ def _reaction(value: model.Reaction) -> dto.Reaction:
     )
 
 
+def message_history(
+    conversation_id: int, message_id: int, versions: tuple[model.MessageVersion, ...]
+) -> dto.MessageHistory:
+    return dto.MessageHistory(
+        conversation_id=conversation_id,
+        message_id=message_id,
+        versions=[dto.MessageVersion(body=v.body, since=v.since) for v in versions],
+    )
+
+
 def message_reactions(value: model.MessageReactions) -> dto.MessageReactions:
     return dto.MessageReactions(
         conversation_id=value.conversation_id,

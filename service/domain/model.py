@@ -13,6 +13,7 @@ QUOTE_PREVIEW_LENGTH = 100  # code points of the quoted body a reply shows
 MAX_REACTIONS_PER_MESSAGE = 20  # different emojis on one message
 MAX_REACTIONS_PER_USER = 10  # one user's reactions on one message
 REACTION_USERS_SHOWN = 10  # the first users of a reaction a message lists
+MAX_MESSAGE_VERSIONS = 50  # an edit history keeps the last versions, the current one too
 
 
 class ConversationKind(enum.StrEnum):
@@ -79,6 +80,12 @@ class Message:
         deleted = self.deleted_at is not None
         preview = "" if deleted else self.body[:QUOTE_PREVIEW_LENGTH]
         return Quote(self.id, self.sender, preview, deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageVersion:
+    body: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -215,6 +215,13 @@ class Operations(HttpOperations):
         pins = await call.services.pins.unpin(call.user_id, conversation_id, message_id)
         return Reply(200, to_dto.pin_list(conversation_id, pins))
 
+    async def get_message_history(
+        self, call: Caller, conversation_id: int, message_id: int
+    ) -> Reply[Literal[200], dto.MessageHistory]:
+        messages = call.services.messages
+        versions = await messages.history_of(call.user_id, conversation_id, message_id)
+        return Reply(200, to_dto.message_history(conversation_id, message_id, versions))
+
     async def add_reaction(
         self, call: Caller, conversation_id: int, message_id: int, emoji: str
     ) -> Reply[Literal[200], dto.MessageReactions]:

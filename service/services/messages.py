@@ -18,9 +18,11 @@ from service.domain.events import (
 )
 from service.domain.model import (
     MAX_MENTIONS,
+    MAX_MESSAGE_VERSIONS,
     READ_EVENT_MAX_IDS,
     Message,
     MessagePage,
+    MessageVersion,
     Quote,
     ReadState,
     Unread,
@@ -228,6 +230,10 @@ class MessageService:
             if message.deleted_at is not None:
                 raise Conflict(f"Message {message_id} was deleted.")
             now = self._clock()
+            since = message.edited_at or message.created_at
+            # The current version counts among the kept ones: keep one fewer earlier.
+            previous = MAX_MESSAGE_VERSIONS - 1
+            await uow.messages.keep_version(message_id, message.body, since, previous)
             await uow.messages.edit(message_id, body, now)
             await uow.commit()
         edited = replace(message, body=body, edited_at=now)
@@ -252,6 +258,19 @@ class MessageService:
             await uow.messages.tombstone(message_id, now)
             await uow.commit()
         await self._events.publish(MessageUpdated(replace(message, body="", deleted_at=now)))
+
+    async def history_of(
+        self, caller_id: int, conversation_id: int, message_id: int
+    ) -> tuple[MessageVersion, ...]:
+        """A message's bodies, oldest first, the current one last (any participant);
+        none for a deleted message."""
+        async with self._uow_factory() as uow:
+            message = await participants_message(uow, caller_id, conversation_id, message_id)
+            if message.deleted_at is not None:
+                return ()
+            earlier = await uow.messages.versions(message_id)
+        current = MessageVersion(message.body, message.edited_at or message.created_at)
+        return (*earlier, current)
 
     async def mark_delivered(self, recipient_id: int, conversation_id: int, message_id: int) -> int:
         """Move the recipient's delivery watermark forward to `message_id`; the watermark."""

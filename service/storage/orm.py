@@ -185,6 +185,18 @@ class ReactionRow(Base):
     place: Mapped[int] = mapped_column(Integer)
 
 
+class MessageVersionRow(Base):
+    """An earlier body of a message; the current one is the message's own."""
+
+    __tablename__ = "message_versions"
+    __table_args__ = (Index("ix_message_versions_message", "message_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(Id, ForeignKey("messages.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class MentionRow(Base):
     """A user a message mentions, keyed so that their unread mentions in a conversation
     (seq above their watermark) are one index range."""

@@ -14,6 +14,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    MessageVersion,
     Pin,
     Quote,
     Reaction,
@@ -171,7 +172,16 @@ class MessageRepository(ABC):
 
     @abstractmethod
     async def tombstone(self, message_id: int, now: datetime) -> None:
-        """Empty a message's body and set its `deleted_at`: it keeps its id and seq."""
+        """Empty a message's body and set its `deleted_at`: it keeps its id and seq;
+        its earlier versions are erased with its body."""
+
+    @abstractmethod
+    async def keep_version(self, message_id: int, body: str, since: datetime, keep: int) -> None:
+        """Keep a body an edit replaces, and at most `keep` earlier bodies of the message."""
+
+    @abstractmethod
+    async def versions(self, message_id: int) -> list[MessageVersion]:
+        """The earlier bodies of a message, oldest first."""
 
 
 class PinRepository(ABC):

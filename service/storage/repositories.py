@@ -17,6 +17,7 @@ from service.domain.model import (
     ConversationKind,
     Credentials,
     Message,
+    MessageVersion,
     Pin,
     Quote,
     ReadPosition,
@@ -26,6 +27,7 @@ from service.domain.model import (
 from service.storage.orm import (
     ConversationRow,
     MessageRow,
+    MessageVersionRow,
     ParticipantRow,
     PinRow,
     ReactionRow,
@@ -396,6 +398,34 @@ class SqlAlchemyMessageRepository(MessageRepository):
         await self.session.execute(
             update(MessageRow).where(MessageRow.id == message_id).values(body="", deleted_at=now)
         )
+        await self.session.execute(
+            delete(MessageVersionRow).where(MessageVersionRow.message_id == message_id)
+        )
+
+    async def keep_version(self, message_id: int, body: str, since: datetime, keep: int) -> None:
+        self.session.add(MessageVersionRow(message_id=message_id, body=body, since=since))
+        await self.session.flush()
+        kept = (
+            select(MessageVersionRow.id)
+            .where(MessageVersionRow.message_id == message_id)
+            .order_by(MessageVersionRow.id.desc())
+            .limit(keep)
+        )
+        # One statement whatever the history: the oldest beyond `keep` go.
+        await self.session.execute(
+            delete(MessageVersionRow).where(
+                MessageVersionRow.message_id == message_id,
+                MessageVersionRow.id.not_in(kept.scalar_subquery()),
+            )
+        )
+
+    async def versions(self, message_id: int) -> list[MessageVersion]:
+        found = await self.session.scalars(
+            select(MessageVersionRow)
+            .where(MessageVersionRow.message_id == message_id)
+            .order_by(MessageVersionRow.id)
+        )
+        return [MessageVersion(row.body, row.since) for row in found]
 
 
 class SqlAlchemyPinRepository(PinRepository):

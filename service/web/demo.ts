@@ -134,9 +134,9 @@ function messageItem(message: Message): HTMLLIElement {
   }
   body.textContent = message.body;
   if (message.edited_at) {
-    const edited = document.createElement("span");
+    // "(edited)" opens the edit history: every version, oldest first.
+    const edited = action(" (edited)", () => void showHistory(message));
     edited.className = "edited";
-    edited.textContent = " (edited)";
     item.append(edited);
   }
   const mine = message.sender.id === session?.userId;
@@ -213,6 +213,15 @@ function replaceMessage(message: Message): void {
   for (const quote of messagesList.querySelectorAll<HTMLElement>(`[data-quoted-id="${message.id}"]`)) {
     quote.textContent = quoteText({ id: message.id, sender: message.sender, preview, deleted });
   }
+}
+
+async function showHistory(message: Message): Promise<void> {
+  if (!session) return;
+  const history = await session.http.GET("/conversations/{conversation_id}/messages/{message_id}/history", {
+    params: { path: { conversation_id: message.conversation_id, message_id: message.id } },
+  });
+  if (!history.data) return say(problemText(history.error));
+  say(`History: ${history.data.versions.map((version) => version.body).join(" → ")}`);
 }
 
 function startReplying(message: Message): void {

@@ -100,6 +100,10 @@ async def test_the_author_edits_the_owner_deletes_anyone_pins_and_both_see_it_at
             "See you at half past ten.", timeout=PATIENCE_MS
         )
         await expect(alice_messages.first.locator(".edited")).to_have_text(" (edited)")
+        await alice_messages.first.locator(".edited").click()  # the edit history
+        await expect(alice.page.locator("#status")).to_have_text(
+            "History: See you at ten. → See you at half past ten.", timeout=PATIENCE_MS
+        )
 
         # Anyone pins; both see the pinned bar, which follows the message's deletion.
         await alice_messages.nth(1).get_by_role("button", name="Pin").click()

@@ -584,6 +584,46 @@ class ReactionUpdatedEvent(BaseModel):
     """
 
 
+class MessageVersion(BaseModel):
+    """
+    One version of a message's body, and since when it stood.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    body: Annotated[str, Field(max_length=4000)]
+    """
+    The body as it stood (trimmed, as stored).
+    """
+    since: AwareDatetime
+    """
+    When it became the body (UTC), when the message was sent or edited.
+    """
+
+
+class MessageHistory(BaseModel):
+    """
+    The versions of a message's body, oldest first, the last being the current one: at most its last 50. A deleted message has none (its versions go with its body).
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    conversation_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The conversation.
+    """
+    message_id: Annotated[int, Field(ge=1, le=9007199254740991)]
+    """
+    The message.
+    """
+    versions: Annotated[list[MessageVersion], Field(max_length=50)]
+    """
+    The versions, oldest first; empty for a deleted message.
+    """
+
+
 class QuotedMessage(BaseModel):
     """
     The message a reply answers, as it stands now: its id, its sender and the start of its body. The preview follows the quoted message. A client holding a reply applies the quoted message's `message_updated` to it: `preview` becomes the first 100 characters (Unicode code points) of the new `body`, and a deleted one has `deleted` true and an empty `preview`.

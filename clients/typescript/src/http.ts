@@ -384,6 +384,37 @@ export interface paths {
         patch: operations["edit_message"];
         trace?: never;
     };
+    "/conversations/{conversation_id}/messages/{message_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A message's edit history
+         * @description The versions of a message's body, oldest first, the last being the current one: at most its last 50 (older ones are not kept). Any participant may read it. A deleted message's versions go with its body: its history is empty. A conversation the caller is not in, or a message not in it, is 404.
+         */
+        get: operations["get_message_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}": {
         parameters: {
             query?: never;
@@ -1125,6 +1156,49 @@ export interface components {
         EditMessageRequest: {
             /** @description The new text, under the rules of `SendMessageRequest.body`: 1 to 4000 characters, something visible in it, no NUL, no control character but tab, line feed and carriage return, no bidirectional embedding or override; surrounding whitespace is trimmed before it is stored. */
             body: string;
+        };
+        /**
+         * MessageVersion
+         * @description One version of a message's body, and since when it stood.
+         * @example {
+         *       "body": "See you at ten.",
+         *       "since": "2026-11-24T10:02:11Z"
+         *     }
+         */
+        MessageVersion: {
+            /** @description The body as it stood (trimmed, as stored). */
+            body: string;
+            /**
+             * Format: date-time
+             * @description When it became the body (UTC), when the message was sent or edited.
+             */
+            since: string;
+        };
+        /**
+         * MessageHistory
+         * @description The versions of a message's body, oldest first, the last being the current one: at most its last 50. A deleted message has none (its versions go with its body).
+         * @example {
+         *       "conversation_id": 42,
+         *       "message_id": 17,
+         *       "versions": [
+         *         {
+         *           "body": "See you at ten.",
+         *           "since": "2026-11-24T10:02:11Z"
+         *         },
+         *         {
+         *           "body": "See you at half past ten.",
+         *           "since": "2026-11-24T10:03:00Z"
+         *         }
+         *       ]
+         *     }
+         */
+        MessageHistory: {
+            /** @description The conversation. */
+            conversation_id: number;
+            /** @description The message. */
+            message_id: number;
+            /** @description The versions, oldest first; empty for a deleted message. */
+            versions: components["schemas"]["MessageVersion"][];
         };
         /**
          * MessageReactions
@@ -2446,6 +2520,56 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_message_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The conversation's id.
+                 * @example 42
+                 */
+                conversation_id: components["parameters"]["ConversationId"];
+                /**
+                 * @description The message's id.
+                 * @example 17
+                 */
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "conversation_id": 42,
+                     *       "message_id": 17,
+                     *       "versions": [
+                     *         {
+                     *           "body": "See you at ten.",
+                     *           "since": "2026-11-24T10:02:11Z"
+                     *         },
+                     *         {
+                     *           "body": "See you at half past ten.",
+                     *           "since": "2026-11-24T10:03:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageHistory"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
         };
     };
     add_reaction: {

@@ -490,6 +490,38 @@ export interface ReactionUpdatedEvent {
   user_ids: number[];
 }
 /**
+ * One version of a message's body, and since when it stood.
+ */
+export interface MessageVersion {
+  /**
+   * The body as it stood (trimmed, as stored).
+   */
+  body: string;
+  /**
+   * When it became the body (UTC), when the message was sent or edited.
+   */
+  since: string;
+}
+/**
+ * The versions of a message's body, oldest first, the last being the current one: at most its last 50. A deleted message has none (its versions go with its body).
+ */
+export interface MessageHistory {
+  /**
+   * The conversation.
+   */
+  conversation_id: number;
+  /**
+   * The message.
+   */
+  message_id: number;
+  /**
+   * The versions, oldest first; empty for a deleted message.
+   *
+   * @maxItems 50
+   */
+  versions: MessageVersion[];
+}
+/**
  * Messages in ascending id order.
  */
 export interface MessagePage {
