@@ -294,6 +294,25 @@ async def refusal(
     return payload
 
 
+@dataclass
+class TwoGroups:
+    """Alice and Bob, in a group of their own and in one with 250 more members: where a
+    cost that grows with the group would show."""
+
+    alice: Account
+    bob: Account
+    small: int
+    large: int
+
+
+async def two_groups(http: httpx.AsyncClient, database: Path) -> TwoGroups:
+    alice, bob = await register(http, "alice"), await register(http, "bob")
+    crowd = insert_users(database, 250)
+    small = await create_group(http, alice, bob)
+    large = await create_group(http, alice, bob, *crowd)
+    return TwoGroups(alice, bob, small, large)
+
+
 def insert_users(database: Path, count: int) -> list[Account]:
     """Accounts written straight to the SQLite file, with tokens signed by the test
     secret: registering hundreds would mean hashing hundreds of passwords."""

@@ -11,11 +11,11 @@ from tests.integration.test_send_cost import counted_statements
 from tests.live import (
     connected,
     create_group,
-    insert_users,
     live_server,
     register,
     send_message,
     tight,
+    two_groups,
 )
 
 
@@ -155,10 +155,8 @@ async def test_edits_and_deletes_are_rate_limited_per_user(tmp_path: Path) -> No
 async def test_an_edit_or_delete_runs_the_same_statements_whatever_the_group(
     http: httpx.AsyncClient, database: Path
 ) -> None:
-    alice, bob = await register(http, "alice"), await register(http, "bob")
-    crowd = insert_users(database, 250)
-    small = await create_group(http, alice, bob)
-    large = await create_group(http, alice, bob, *crowd)
+    groups = await two_groups(http, database)
+    alice, bob, small, large = groups.alice, groups.bob, groups.small, groups.large
 
     async def statements(cid: int) -> tuple[list[str], list[str]]:
         messages = [await send_message(http, bob, cid, f"m{i}") for i in range(3)]

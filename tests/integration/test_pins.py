@@ -13,10 +13,10 @@ from tests.live import (
     Account,
     connected,
     create_group,
-    insert_users,
     live_server,
     register,
     send_message,
+    two_groups,
 )
 
 
@@ -131,10 +131,8 @@ async def test_a_deleted_pinned_message_stays_pinned_as_a_tombstone(
 async def test_a_pin_runs_the_same_statements_whatever_the_group(
     http: httpx.AsyncClient, database: Path
 ) -> None:
-    alice, bob = await register(http, "alice"), await register(http, "bob")
-    crowd = insert_users(database, 250)
-    small = await create_group(http, alice, bob)
-    large = await create_group(http, alice, bob, *crowd)
+    groups = await two_groups(http, database)
+    alice, bob, small, large = groups.alice, groups.bob, groups.small, groups.large
 
     async def statements(cid: int) -> list[str]:
         warm, counted = await _send(http, bob, cid, "w"), await _send(http, bob, cid, "c")

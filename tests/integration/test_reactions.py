@@ -13,9 +13,9 @@ from tests.integration.test_send_cost import counted_statements
 from tests.live import (
     connected,
     create_group,
-    insert_users,
     register,
     send_message,
+    two_groups,
 )
 
 
@@ -63,10 +63,8 @@ async def test_a_reaction_is_one_event_for_the_room_and_each_viewers_own_over_ht
 async def test_a_reaction_costs_the_same_statements_whatever_the_group(
     http: httpx.AsyncClient, database: Path
 ) -> None:
-    alice, bob = await register(http, "alice"), await register(http, "bob")
-    crowd = insert_users(database, 250)
-    small = await create_group(http, alice, bob)
-    large = await create_group(http, alice, bob, *crowd)
+    groups = await two_groups(http, database)
+    alice, bob, small, large = groups.alice, groups.bob, groups.small, groups.large
 
     async def statements(cid: int) -> tuple[list[str], list[str]]:
         sent = await send_message(http, alice, cid, "react")

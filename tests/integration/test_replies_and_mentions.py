@@ -12,9 +12,9 @@ from tests.integration.test_send_cost import counted_statements
 from tests.live import (
     connected,
     create_group,
-    insert_users,
     register,
     send_message,
+    two_groups,
 )
 
 
@@ -102,10 +102,8 @@ async def test_mention_badges_count_until_read_over_http_and_events(
 async def test_a_reply_or_mention_costs_the_same_statements_whatever_the_group(
     http: httpx.AsyncClient, database: Path
 ) -> None:
-    alice, bob = await register(http, "alice"), await register(http, "bob")
-    crowd = insert_users(database, 250)
-    small = await create_group(http, alice, bob)
-    large = await create_group(http, alice, bob, *crowd)
+    groups = await two_groups(http, database)
+    alice, bob, small, large = groups.alice, groups.bob, groups.small, groups.large
 
     async def statements(cid: int) -> list[str]:
         quoted = await send_message(http, bob, cid, "first")

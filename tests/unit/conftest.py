@@ -29,7 +29,7 @@ from service.domain.events import (
     TypingChanged,
     UnreadCountUpdated,
 )
-from service.domain.model import ConversationView, UserRef
+from service.domain.model import ConversationKind, ConversationView, UserRef
 from service.presence.store import InProcessPresenceStore
 from service.realtime.outbound import Backlog
 from service.services.container import Services
@@ -115,6 +115,17 @@ class World:
 
     def clear_events(self) -> None:
         self.events.events.clear()
+
+
+async def group(world: World, *usernames: str) -> tuple[int, list[int]]:
+    """A group of new users, the first its owner, with the creation's events cleared;
+    its id and the users' ids."""
+    users = [world.user(name) for name in usernames]
+    created = await world.services.conversations.create(
+        users[0], ConversationKind.GROUP, "room", users[1:]
+    )
+    world.clear_events()
+    return created.view.conversation.id, users
 
 
 def unread(view: ConversationView) -> int:

@@ -6,23 +6,14 @@ from __future__ import annotations
 import pytest
 
 from service.domain.errors import NotFound
-from service.domain.model import MAX_MESSAGE_VERSIONS, ConversationKind
-from tests.unit.conftest import World
-
-
-async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
-    users = [world.user(name) for name in usernames]
-    created = await world.services.conversations.create(
-        users[0], ConversationKind.GROUP, "room", users[1:]
-    )
-    world.clear_events()
-    return created.view.conversation.id, users
+from service.domain.model import MAX_MESSAGE_VERSIONS
+from tests.unit.conftest import World, group
 
 
 async def test_each_edit_keeps_the_body_it_replaced_with_since_when_it_stood(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     messages = world.services.messages
     sent = (await messages.send(alice, cid, "ten", None)).message
     first = await messages.edit(alice, cid, sent.id, "half past ten")
@@ -42,7 +33,7 @@ async def test_each_edit_keeps_the_body_it_replaced_with_since_when_it_stood(
 async def test_the_history_keeps_the_last_versions_and_a_deletion_erases_it(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     outsider = world.user("mallory")
     messages = world.services.messages
     sent = (await messages.send(alice, cid, "v0", None)).message

@@ -10,20 +10,11 @@ from service.domain.events import (
     UnreadCountUpdated,
 )
 from service.domain.model import ConversationKind, Unread
-from tests.unit.conftest import World, unread
-
-
-async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
-    users = [world.user(name) for name in usernames]
-    created = await world.services.conversations.create(
-        users[0], ConversationKind.GROUP, "room", users[1:]
-    )
-    world.clear_events()
-    return created.view.conversation.id, users
+from tests.unit.conftest import World, group, unread
 
 
 async def test_send_emits_the_message_and_one_activity_for_everyone(world: World) -> None:
-    cid, (alice, bob, carol) = await _group(world, "alice", "bob", "carol")
+    cid, (alice, bob, carol) = await group(world, "alice", "bob", "carol")
 
     sent = await world.services.messages.send(alice, cid, "hi", None)
     second = await world.services.messages.send(bob, cid, "ho", None)
@@ -43,7 +34,7 @@ async def test_send_emits_the_message_and_one_activity_for_everyone(world: World
 
 
 async def test_same_client_message_id_returns_first_message_without_events(world: World) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     first = await world.services.messages.send(alice, cid, "hi", "key-1")
     world.clear_events()
 
@@ -57,7 +48,7 @@ async def test_same_client_message_id_returns_first_message_without_events(world
 
 
 async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: World) -> None:
-    cid, (alice, _) = await _group(world, "alice", "bob")
+    cid, (alice, _) = await group(world, "alice", "bob")
     first = await world.services.messages.send(alice, cid, "hi", "key-1")
     world.clear_events()
 
@@ -69,7 +60,7 @@ async def test_a_client_message_id_reused_for_another_body_is_a_conflict(world: 
 
 
 async def test_non_participant_cannot_send_or_read(world: World) -> None:
-    cid, _ = await _group(world, "alice", "bob")
+    cid, _ = await group(world, "alice", "bob")
     eve = world.user("eve")
 
     with pytest.raises(NotFound):
@@ -93,7 +84,7 @@ async def test_non_participant_cannot_send_or_read(world: World) -> None:
     ],
 )
 async def test_blank_or_nul_bodies_are_refused(world: World, body: str) -> None:
-    cid, (alice, _) = await _group(world, "alice", "bob")
+    cid, (alice, _) = await group(world, "alice", "bob")
 
     with pytest.raises(InvalidInput):
         await world.services.messages.send(alice, cid, body, None)
@@ -101,7 +92,7 @@ async def test_blank_or_nul_bodies_are_refused(world: World, body: str) -> None:
 
 
 async def test_history_pages_both_ways(world: World) -> None:
-    cid, (alice, _) = await _group(world, "alice", "bob")
+    cid, (alice, _) = await group(world, "alice", "bob")
     ids = [
         (await world.services.messages.send(alice, cid, str(i), None)).message.id for i in range(7)
     ]
@@ -117,7 +108,7 @@ async def test_history_pages_both_ways(world: World) -> None:
 
 
 async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     m1 = (await world.services.messages.send(alice, cid, "1", None)).message.id
     await world.services.messages.send(bob, cid, "mine", None)
     m3 = (await world.services.messages.send(alice, cid, "3", None)).message.id
@@ -141,8 +132,8 @@ async def test_mark_read_moves_forward_only_and_reports_read_ids(world: World) -
 
 
 async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None:
-    cid, (_, bob) = await _group(world, "alice", "bob")
-    other, (carol, _) = await _group(world, "carol", "dave")
+    cid, (_, bob) = await group(world, "alice", "bob")
+    other, (carol, _) = await group(world, "carol", "dave")
     foreign = (await world.services.messages.send(carol, other, "x", None)).message.id
 
     with pytest.raises(InvalidInput) as raised:
@@ -151,7 +142,7 @@ async def test_mark_read_of_a_foreign_message_is_not_found(world: World) -> None
 
 
 async def test_unread_summary_counts_what_follows_the_watermark(world: World) -> None:
-    c1, (alice, bob) = await _group(world, "alice", "bob")
+    c1, (alice, bob) = await group(world, "alice", "bob")
     c2 = (
         await world.services.conversations.create(alice, ConversationKind.DIRECT, None, [bob])
     ).view.conversation.id
@@ -173,7 +164,7 @@ async def test_unread_summary_counts_what_follows_the_watermark(world: World) ->
 
 
 async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
-    cid, (alice, _) = await _group(world, "alice", "bob")
+    cid, (alice, _) = await group(world, "alice", "bob")
     world.failing_commits[0] = True
 
     with pytest.raises(RuntimeError):
@@ -187,7 +178,7 @@ async def test_send_that_fails_to_commit_emits_nothing(world: World) -> None:
 async def test_a_send_while_deliveries_are_behind_is_refused_and_stores_nothing(
     world: World,
 ) -> None:
-    cid, (alice, _) = await _group(world, "alice", "bob")
+    cid, (alice, _) = await group(world, "alice", "bob")
     world.backlog.added(world.backlog.high + 1)
 
     with pytest.raises(Overloaded) as refused:

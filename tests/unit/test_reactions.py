@@ -10,28 +10,18 @@ from service.domain.model import (
     MAX_REACTIONS_PER_MESSAGE,
     MAX_REACTIONS_PER_USER,
     REACTION_USERS_SHOWN,
-    ConversationKind,
     Reaction,
 )
-from tests.unit.conftest import World
+from tests.unit.conftest import World, group
 
 # Fully-qualified emojis, each one reaction: 20 faces, then more.
 FACES = [chr(cp) for cp in range(0x1F600, 0x1F600 + 30)]
 
 
-async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
-    users = [world.user(name) for name in usernames]
-    created = await world.services.conversations.create(
-        users[0], ConversationKind.GROUP, "room", users[1:]
-    )
-    world.clear_events()
-    return created.view.conversation.id, users
-
-
 async def test_each_viewer_sees_counts_first_users_and_their_own_and_one_event_per_change(
     world: World,
 ) -> None:
-    cid, (alice, bob, carol) = await _group(world, "alice", "bob", "carol")
+    cid, (alice, bob, carol) = await group(world, "alice", "bob", "carol")
     reactions = world.services.reactions
     mid = (await world.services.messages.send(alice, cid, "launch at ten", None)).message.id
     world.clear_events()
@@ -72,7 +62,7 @@ async def test_each_viewer_sees_counts_first_users_and_their_own_and_one_event_p
 
 async def test_a_reaction_lists_only_its_first_users_and_counts_them_all(world: World) -> None:
     names = [f"user{i}" for i in range(REACTION_USERS_SHOWN + 3)]
-    cid, users = await _group(world, "owner", *names)
+    cid, users = await group(world, "owner", *names)
     mid = (await world.services.messages.send(users[0], cid, "vote", None)).message.id
     for user in users[1:]:
         await world.services.reactions.add(user, cid, mid, "✅")
@@ -85,7 +75,7 @@ async def test_a_reaction_lists_only_its_first_users_and_counts_them_all(world: 
 
 
 async def test_reactions_are_capped_per_user_and_per_message(world: World) -> None:
-    cid, (alice, bob, carol) = await _group(world, "alice", "bob", "carol")
+    cid, (alice, bob, carol) = await group(world, "alice", "bob", "carol")
     reactions = world.services.reactions
     mid = (await world.services.messages.send(alice, cid, "react", None)).message.id
     for face in FACES[:MAX_REACTIONS_PER_USER]:
@@ -108,7 +98,7 @@ async def test_reactions_are_capped_per_user_and_per_message(world: World) -> No
 async def test_only_fully_qualified_emojis_and_only_participants_on_standing_messages(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     outsider = world.user("mallory")
     reactions = world.services.reactions
     mid = (await world.services.messages.send(alice, cid, "hi", None)).message.id

@@ -7,16 +7,7 @@ import pytest
 from service.domain.errors import InvalidInput
 from service.domain.events import MessageMentioned, UnreadCountUpdated
 from service.domain.model import ConversationKind, Quote, Unread
-from tests.unit.conftest import World
-
-
-async def _group(world: World, *usernames: str) -> tuple[int, list[int]]:
-    users = [world.user(name) for name in usernames]
-    created = await world.services.conversations.create(
-        users[0], ConversationKind.GROUP, "room", users[1:]
-    )
-    world.clear_events()
-    return created.view.conversation.id, users
+from tests.unit.conftest import World, group
 
 
 async def _history(world: World, user_id: int, cid: int) -> list[tuple[int, Quote | None]]:
@@ -27,7 +18,7 @@ async def _history(world: World, user_id: int, cid: int) -> list[tuple[int, Quot
 async def test_a_reply_quotes_the_message_as_it_stands_through_edits_and_deletion(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     messages = world.services.messages
     long_body = "x" * 90 + "é" * 20  # the preview counts characters, not bytes
     quoted = (await messages.send(alice, cid, long_body, None)).message
@@ -53,8 +44,8 @@ async def test_a_reply_quotes_the_message_as_it_stands_through_edits_and_deletio
 async def test_a_reply_to_a_deleted_or_foreign_message_is_refused_and_stores_nothing(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
-    other, (carol, _) = await _group(world, "carol", "dave")
+    cid, (alice, bob) = await group(world, "alice", "bob")
+    other, (carol, _) = await group(world, "carol", "dave")
     messages = world.services.messages
     gone = (await messages.send(alice, cid, "oops", None)).message.id
     await messages.delete(alice, cid, gone)
@@ -74,7 +65,7 @@ async def test_a_reply_to_a_deleted_or_foreign_message_is_refused_and_stores_not
 async def test_mentions_must_be_participants_each_once_and_refusals_store_nothing(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     carol = world.user("carol")  # exists, but is not in the conversation
     stored = world.ids("messages")
 
@@ -89,7 +80,7 @@ async def test_mentions_must_be_participants_each_once_and_refusals_store_nothin
 
 
 async def test_a_mention_tells_the_mentioned_users_but_the_sender_once(world: World) -> None:
-    cid, (alice, bob, carol, dave) = await _group(world, "alice", "bob", "carol", "dave")
+    cid, (alice, bob, carol, dave) = await group(world, "alice", "bob", "carol", "dave")
 
     sent = await world.services.messages.send(
         alice, cid, "both of you", None, mentions=[carol, bob]
@@ -107,7 +98,7 @@ async def test_a_mention_tells_the_mentioned_users_but_the_sender_once(world: Wo
 async def test_unread_mentions_count_until_read_and_a_deletion_does_not_uncount(
     world: World,
 ) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     direct = (
         await world.services.conversations.create(alice, ConversationKind.DIRECT, None, [bob])
     ).view.conversation.id
@@ -137,7 +128,7 @@ async def test_unread_mentions_count_until_read_and_a_deletion_does_not_uncount(
 
 
 async def test_a_member_added_later_does_not_count_earlier_mentions(world: World) -> None:
-    cid, (alice, bob) = await _group(world, "alice", "bob")
+    cid, (alice, bob) = await group(world, "alice", "bob")
     await world.services.messages.send(alice, cid, "bob, look", None, mentions=[bob])
     await world.services.conversations.remove_participant(alice, cid, bob)
     await world.services.conversations.add_participants(alice, cid, [bob])
