@@ -145,8 +145,9 @@ class MessageService:
             await uow.commit()
         await self._events.publish(MessageCreated(message))
         await self._events.publish(ConversationActivity(conversation_id, seq, now, message))
-        if MessageMentioned(message).user_ids:
-            await self._events.publish(MessageMentioned(message))
+        mentioned = MessageMentioned(message)
+        if mentioned.user_ids:  # the sender alone is told nothing
+            await self._events.publish(mentioned)
         return SentMessage(message, created=True)
 
     async def history(
