@@ -117,12 +117,23 @@ bench: $(VENV)/.bench-installed install-node  ## Chat-shaped load: ours vs bare 
 
 test: install install-node  ## The whole suite: lint, types, generated code, specs, tests
 	$(MAKE) --no-print-directory lint typecheck check-generated validate-specs contract-diff docs
-	$(PY) -m pytest --ignore=tests/convergence
-	@# The convergence state machine (its own service process and SQLite file, nothing
-	@# shared) runs beside the year-ahead run: two cores, one wall-clock stretch.
-	$(MAKE) --no-print-directory test-future & future=$$!; \
-	$(PY) -m pytest -q -p no:cacheprovider tests/convergence; status=$$?; \
-	wait $$future && exit $$status
+	@# The year-ahead run goes beside the main one, on the other core, when it has a
+	@# PostgreSQL database of its own (CHAT_TEST_POSTGRES_URL_FUTURE, as .ci/run gives
+	@# it; its output follows the main run's); otherwise after it. The convergence state
+	@# machine (its own service process and SQLite file) runs after the main run.
+	@status=0; \
+	if [ -n "$${CHAT_TEST_POSTGRES_URL_FUTURE:-}" ]; then \
+		CHAT_TEST_POSTGRES_URL="$$CHAT_TEST_POSTGRES_URL_FUTURE" \
+			$(MAKE) --no-print-directory test-future > .test-future.log 2>&1 & future=$$!; \
+	fi; \
+	$(PY) -m pytest --ignore=tests/convergence || status=1; \
+	$(PY) -m pytest -q -p no:cacheprovider tests/convergence || status=1; \
+	if [ -n "$${future:-}" ]; then \
+		wait $$future || status=1; echo "--- the year-ahead run:"; cat .test-future.log; \
+	else \
+		$(MAKE) --no-print-directory test-future || status=1; \
+	fi; \
+	exit $$status
 
 # The unit and integration suites again with every clock a year ahead (libfaketime), so
 # a test that depends on today's date fails the day it is written, not a year later.
