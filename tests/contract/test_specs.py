@@ -217,6 +217,7 @@ CLIENT_INPUTS = {
     "MarkDeliveredRequest",
     "ConversationRef",
     "HandshakeAuth",
+    "ResumeRequest",
 }
 
 

@@ -33,6 +33,8 @@ class ServerEvent:
     name: str
     payload: str
     summary: str
+    # `x-ephemeral: true`: sent without a position (asyncapi.yaml, "Resuming").
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,10 @@ def _events(
                     # Socket.IO reserves it: it reaches clients as an Error, not an event.
                     connect_error = payload
                 elif (
-                    server.setdefault(name, ServerEvent(name, payload, summary)).payload != payload
+                    server.setdefault(
+                        name, ServerEvent(name, payload, summary, bool(message.get("x-ephemeral")))
+                    ).payload
+                    != payload
                 ):
                     raise SpecShapeError(f"server event {name} has two payloads")
                 continue

@@ -30,7 +30,9 @@ def events_ts(contract: Contract) -> str:
     out.append("export interface ServerToClientEvents {\n")
     for event in contract.server_events:
         out.append(_doc(event.summary))
-        out.append(f"  {event.name}: (payload: schemas.{event.payload}) => void;\n")
+        # Sockets that asked for positions get each kept event's as a second argument.
+        position = "" if event.ephemeral else ", position?: schemas.Position"
+        out.append(f"  {event.name}: (payload: schemas.{event.payload}{position}) => void;\n")
     out.append("}\n")
     out.append("\n/** What each client event is acknowledged with: success or `AckError`. */\n")
     out.append("export interface Acknowledgements {\n")
@@ -63,5 +65,11 @@ def events_ts(contract: Contract) -> str:
         "export const SERVER_EVENTS = [\n"
     )
     out.extend(f'  "{event.name}",\n' for event in contract.server_events)
+    out.append("] as const satisfies readonly (keyof ServerToClientEvents)[];\n")
+    out.append(
+        "\n/** The events sent without a position, never replayed (`x-ephemeral`). */\n"
+        "export const EPHEMERAL_EVENTS = [\n"
+    )
+    out.extend(f'  "{event.name}",\n' for event in contract.server_events if event.ephemeral)
     out.append("] as const satisfies readonly (keyof ServerToClientEvents)[];\n")
     return "".join(out)

@@ -20,6 +20,9 @@ const overrides = {
   "/components/messages/*/summary": rule(N, N, N),
   "/components/messages/*/description": rule(N, N, N),
   "/components/messages/*/payload": rule(B, B, B),
+  // An ephemeral event is never replayed to a resuming client: a kept event becoming
+  // ephemeral loses it events; an ephemeral one becoming kept only adds positions.
+  "/components/messages/*/x-ephemeral": rule(B, N, B),
   "/components/messages/*/payload/$ref": rule(B, B, B),
   "/components/schemas": rule(N, B, B),
   "/components/schemas/*": rule(N, B, B),

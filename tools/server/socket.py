@@ -50,6 +50,9 @@ Handler = Callable[[SocketCall, tuple[Any, ...]], Awaitable[dict[str, Any]]]
 # Every client event and every server event of the spec, by Socket.IO name.
 CLIENT_EVENTS: tuple[str, ...] = {client_events}
 SERVER_EVENTS: tuple[str, ...] = {server_events}
+# The server events whose messages say `x-ephemeral: true`: sent without a position,
+# never kept for resuming.
+EPHEMERAL_EVENTS: tuple[str, ...] = {ephemeral_events}
 '''
 
 
@@ -72,6 +75,7 @@ class ServerEvent:
     payload: str
     rooms: tuple[str, ...]  # Room type names
     summary: str
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,14 @@ def _events(
             room = rooms[channel].type_name
             if found is None:
                 payload = _model(message["payload"]["$ref"])
-                server[name] = ServerEvent(name, payload, (room,), operation.get("summary", ""))
+                summary = operation.get("summary", "")
+                ephemeral = bool(message.get("x-ephemeral"))
+                server[name] = ServerEvent(name, payload, (room,), summary, ephemeral)
             elif room not in found.rooms:
-                server[name] = ServerEvent(name, found.payload, (*found.rooms, room), found.summary)
+                rooms_now = (*found.rooms, room)
+                server[name] = ServerEvent(
+                    name, found.payload, rooms_now, found.summary, found.ephemeral
+                )
     return client, list(server.values())
 
 
@@ -164,6 +173,7 @@ def socket_server(asyncapi: dict[str, Any]) -> str:
             version=asyncapi["info"]["version"],
             client_events=repr(tuple(e.name for e in client)),
             server_events=repr(tuple(e.name for e in server)),
+            ephemeral_events=repr(tuple(e.name for e in server if e.ephemeral)),
         ),
         "",
     ]

@@ -1200,17 +1200,58 @@ class AckError(BaseModel):
     error: AckErrorDetail
 
 
-class HandshakeAuth(BaseModel):
+class SyncReason(StrEnum):
     """
-    The `auth` object of the Socket.IO handshake (socket.io-client's `auth` option). Clients that can set headers on the handshake request may send `Authorization: Bearer <token>` instead; when both come, this one counts.
+    Why a connection did not resume: `not_requested` (no position was given), `unknown` (the server restarted since, the position or session is another server process's, or the session is not the user's or expired), `expired` (events after the position are no longer kept: older than `CHAT_RESUME_SECONDS`, or pushed out by newer ones), `too_many` (more events were missed than `CHAT_RESUME_MAX_EVENTS`; refetching is cheaper). Later versions may add reasons: treat any reason as "refetch".
+    """
+
+    not_requested = "not_requested"
+    unknown = "unknown"
+    expired = "expired"
+    too_many = "too_many"
+
+
+class SyncState(BaseModel):
+    """
+    The first event of a connection that asked for positions. With `resumed: true`, the `replayed` events the session missed since the client's position follow at once, in order, each once, each with its position; then live events. With `resumed: false` (and a `reason`), refetch what you hold over HTTP. Either way, keep `session` and `position` for the next reconnect.
     """
 
     model_config = ConfigDict(
         extra="ignore",
     )
-    token: Annotated[str, Field(min_length=1)]
+    session: Annotated[
+        str,
+        Field(
+            examples=["v1Zq8mT3kR0pL2nW5xYb7A"],
+            pattern="^[A-Za-z0-9_-]{22}$",
+            title="ResumeSession",
+        ),
+    ]
     """
-    The `access_token` of `POST /auth/login`.
+    A socket session's id, from `sync`: what the server keeps of the session (the conversations it had joined) for `CHAT_RESUME_SECONDS` after its socket closes. Opaque.
+    """
+    position: Annotated[
+        str,
+        Field(
+            examples=["k7m2q9x4ab3c.1042"],
+            pattern="^[0-9a-z]{12}\\.[0-9]{1,15}$",
+            title="Position",
+        ),
+    ]
+    """
+    The position after the replayed events: where the live events start. The position to resume from until a later event brings one.
+    """
+    resumed: bool
+    """
+    Whether the session resumed; false means refetch.
+    """
+    replayed: Annotated[int, Field(ge=0, le=100000)]
+    """
+    How many missed events follow this one (0 unless resumed).
+    """
+    reason: SyncReason | str | None = None
+    """
+    Why the session did not resume (a `SyncReason`, or one added after this version); absent when it did.
     """
 
 
@@ -1370,3 +1411,50 @@ class MessageMentionedEvent(BaseModel):
         extra="ignore",
     )
     message: Message
+
+
+class ResumeRequest(BaseModel):
+    """
+    The handshake's `auth.resume`: ask for positions (`{}`), or resume a session from the newest position received (`session` and `position`, both or neither). The server answers with `sync` first. A session resumes only for the user it belongs to.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    session: Annotated[
+        str | None,
+        Field(
+            examples=["v1Zq8mT3kR0pL2nW5xYb7A"],
+            pattern="^[A-Za-z0-9_-]{22}$",
+            title="ResumeSession",
+        ),
+    ] = None
+    """
+    A socket session's id, from `sync`: what the server keeps of the session (the conversations it had joined) for `CHAT_RESUME_SECONDS` after its socket closes. Opaque.
+    """
+    position: Annotated[
+        str | None,
+        Field(
+            examples=["k7m2q9x4ab3c.1042"],
+            pattern="^[0-9a-z]{12}\\.[0-9]{1,15}$",
+            title="Position",
+        ),
+    ] = None
+    """
+    Where a socket is in the server's event stream: the second Socket.IO argument of every event that is not ephemeral, on sockets that asked for positions. Opaque: keep the newest one received and send it back in `auth.resume`; never compare or parse positions.
+    """
+
+
+class HandshakeAuth(BaseModel):
+    """
+    The `auth` object of the Socket.IO handshake (socket.io-client's `auth` option). Clients that can set headers on the handshake request may send `Authorization: Bearer <token>` instead; when both come, this one counts.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+    )
+    token: Annotated[str, Field(min_length=1)]
+    """
+    The `access_token` of `POST /auth/login`.
+    """
+    resume: ResumeRequest | None = None

@@ -31,6 +31,18 @@ export type TypingState = "start" | "stop";
  * Why the server ended a socket's session: its token `expired`, or the token was revoked by `logged_out` (`POST /auth/logout`).
  */
 export type SessionEndReason = "expired" | "logged_out";
+/**
+ * A socket session's id, from `sync`: what the server keeps of the session (the conversations it had joined) for `CHAT_RESUME_SECONDS` after its socket closes. Opaque.
+ */
+export type ResumeSession = string;
+/**
+ * Where a socket is in the server's event stream: the second Socket.IO argument of every event that is not ephemeral, on sockets that asked for positions. Opaque: keep the newest one received and send it back in `auth.resume`; never compare or parse positions.
+ */
+export type Position = string;
+/**
+ * Why a connection did not resume: `not_requested` (no position was given), `unknown` (the server restarted since, the position or session is another server process's, or the session is not the user's or expired), `expired` (events after the position are no longer kept: older than `CHAT_RESUME_SECONDS`, or pushed out by newer ones), `too_many` (more events were missed than `CHAT_RESUME_MAX_EVENTS`; refetching is cheaper). Later versions may add reasons: treat any reason as "refetch".
+ */
+export type SyncReason = "not_requested" | "unknown" | "expired" | "too_many";
 
 /**
  * One reason a request was rejected, pointing at the offending input.
@@ -955,6 +967,36 @@ export interface HandshakeAuth {
    * The `access_token` of `POST /auth/login`.
    */
   token: string;
+  resume?: ResumeRequest;
+}
+/**
+ * The handshake's `auth.resume`: ask for positions (`{}`), or resume a session from the newest position received (`session` and `position`, both or neither). The server answers with `sync` first. A session resumes only for the user it belongs to.
+ */
+export interface ResumeRequest {
+  session?: ResumeSession;
+  position?: Position;
+}
+/**
+ * The first event of a connection that asked for positions. With `resumed: true`, the `replayed` events the session missed since the client's position follow at once, in order, each once, each with its position; then live events. With `resumed: false` (and a `reason`), refetch what you hold over HTTP. Either way, keep `session` and `position` for the next reconnect.
+ */
+export interface SyncState {
+  session: ResumeSession;
+  /**
+   * The position after the replayed events: where the live events start. The position to resume from until a later event brings one.
+   */
+  position: Position;
+  /**
+   * Whether the session resumed; false means refetch.
+   */
+  resumed: boolean;
+  /**
+   * How many missed events follow this one (0 unless resumed).
+   */
+  replayed: number;
+  /**
+   * Why the session did not resume (a `SyncReason`, or one added after this version); absent when it did.
+   */
+  reason?: SyncReason | (string & {});
 }
 /**
  * The machine-readable part of a refused Socket.IO connection.

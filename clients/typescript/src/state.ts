@@ -129,6 +129,9 @@ const RULES: { [E in keyof ServerToClientEvents]: Rule<E> } = {
   typing: noState,
   presence_changed: noState,
   session_ended: noState,
+  // The start of the stream: with `resumed: false` what is held may be stale, and the
+  // client refetches it (see `resumingSocket`); the event itself changes nothing.
+  sync: noState,
 };
 
 /** The names of the server events `applyEvent` has a rule for: every one of the spec. */
