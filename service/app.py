@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from generated.http_server import http_routes
+from generated.socket_server import EPHEMERAL_EVENTS
 from service.auth.addresses import AddressKeys
 from service.auth.passwords import PasswordHasher
 from service.auth.tokens import TokenCodec
@@ -34,16 +35,19 @@ from service.http.pages import page_routes
 from service.http.unexpected import UnexpectedErrorMiddleware
 from service.metrics import Metrics
 from service.outlet.port import Backpressure, EventOutlet, Unhurried
-from service.outlet.socketio import SESSION_ENDED, SocketIOEmitter, SocketIOOutlet
+from service.outlet.socketio import NAMESPACE, SESSION_ENDED, SocketIOEmitter, SocketIOOutlet
 from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.ratelimit import RateLimited, RateLimiter
+from service.realtime.eventlog import EventLog
 from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
 from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
 from service.realtime.outbound import Backlog, count_queues
 from service.realtime.packets import ContractPacket
 from service.realtime.polling import end_polls_on_close
+from service.realtime.resume import StreamStarts
+from service.realtime.sessions import ResumeSessions
 from service.services.container import Services
 from service.services.conversations import ConversationService
 from service.services.messages import MessageService
@@ -106,6 +110,7 @@ class _Realtime:
     sio: socketio.AsyncServer
     presence: PresenceStore
     backlog: Backlog
+    streams: StreamStarts
 
 
 def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
@@ -136,7 +141,12 @@ def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
     manager.max_queued = settings.max_queued_packets
     manager.slow_seconds = settings.slow_socket_seconds
     manager.metrics = metrics
-    return _Realtime(sio, presence, backlog)
+    log = EventLog(settings.resume_seconds, settings.resume_log_size, settings.resume_max_events)
+    manager.log = log
+    manager.log_namespace = NAMESPACE
+    manager.ephemeral_events = frozenset(EPHEMERAL_EVENTS)
+    streams = StreamStarts(log, ResumeSessions(settings.resume_seconds), manager)
+    return _Realtime(sio, presence, backlog, streams)
 
 
 def _http_app(settings: Settings, metrics: Metrics, lifespan: Any) -> Starlette:
@@ -180,7 +190,7 @@ def create_app(settings: Settings) -> ASGIApp:
         presence_store=presence,
         backpressure=realtime.backlog,
     )
-    sio.register_namespace(ChatNamespace("/", services, metrics))
+    sio.register_namespace(ChatNamespace(NAMESPACE, services, metrics, realtime.streams))
     if settings.admin_ui_username and settings.admin_ui_password:
         instrument_admin_ui(sio, settings, services.limits)
 

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     # a send still waiting after backlog_wait_seconds is refused (503 unavailable).
     max_backlog_packets: Annotated[int, Field(ge=1000, le=100_000_000)] = 200_000
     backlog_wait_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # How long a process keeps the events it sent, and a closed socket's session, so
+    # that a client reconnecting within it resumes instead of refetching (asyncapi.yaml,
+    # "Resuming"); at most resume_log_size events are kept, and a resume that missed
+    # more than resume_max_events is told to refetch instead.
+    resume_seconds: Annotated[int, Field(ge=1, le=86_400)] = 120
+    resume_log_size: Annotated[int, Field(ge=100, le=10_000_000)] = 100_000
+    resume_max_events: Annotated[int, Field(ge=1, le=100_000)] = 2000
     # uvicorn's WebSocket implementation; each writes with backpressure, which the
     # slow-socket watch relies on. The default is the fastest under `make bench`.
     ws_implementation: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"

@@ -20,7 +20,14 @@ from service.app import create_app
 from service.auth.tokens import TokenCodec
 from service.domain.clock import utc_now
 from service.settings import Settings
-from tests.schemas import receive_operations, send_operations, validate_ack, validate_event
+from tests.schemas import (
+    ephemeral_events,
+    receive_operations,
+    send_operations,
+    validate_ack,
+    validate_event,
+    validate_position,
+)
 
 JWT_SECRET = "integration-test-secret-" + "s" * 32
 # Tests make many accounts, sockets and messages from one address in a few seconds;
@@ -133,6 +140,7 @@ async def send_message(
 class Received:
     event: str
     data: Any
+    position: str | None = None
 
 
 @dataclass
@@ -159,25 +167,33 @@ class SocketUser:
     received: list[Received] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     joined: set[int] = field(default_factory=set)
+    positioned: bool = False
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, event: str, *args: Any) -> None:
         try:
-            if len(args) != 1:
-                raise AssertionError(f"{event} carried {len(args)} arguments, not one payload")
+            # A socket that asked for positions (`auth.resume`) gets one with every event
+            # that is not ephemeral, as a second argument; other sockets never do.
+            positioned = self.positioned and event not in ephemeral_events()
+            if len(args) != (2 if positioned else 1):
+                raise AssertionError(f"{event} carried {len(args)} arguments")
             validate_event(event, args[0])
+            if positioned:
+                validate_position(event, args[1])
             self.observation.messages.add(event)
             self.observation.operations.add(self._operation(event, args[0]))
         except Exception as exc:  # every failure is a contract violation to report
             self.violations.append(f"{event} {args!r}: {exc}")
             return
-        self.received.append(Received(event, args[0]))
+        self.received.append(Received(event, args[0], args[1] if len(args) == 2 else None))
         self._arrived.set()
 
     def _operation(self, event: str, data: Any) -> str:
         """The send operation this event must belong to, given the rooms of this socket."""
         candidates = send_operations(event)
+        if "namespace" in candidates:  # to this socket alone (sync)
+            return candidates["namespace"]
         if "sessionRoom" in candidates:  # every socket is in its token's room
             return candidates["sessionRoom"]
         if "membersRoom" in candidates:  # every socket of a participant, automatically
@@ -250,15 +266,24 @@ class SocketUser:
 
 @asynccontextmanager
 async def connected(
-    base_url: str, account: Account, observation: Observation | None = None
+    base_url: str,
+    account: Account,
+    observation: Observation | None = None,
+    *,
+    resume: dict[str, Any] | None = None,
+    joined: set[int] | None = None,
 ) -> AsyncIterator[SocketUser]:
+    """A checked socket; with `resume` (the handshake's `auth.resume`), one that gets
+    positions, back in the conversation rooms `joined` when it resumes."""
     client = socketio.AsyncClient(reconnection=False)
-    user = SocketUser(account, client, observation or Observation())
+    user = SocketUser(account, client, observation or Observation(), positioned=resume is not None)
+    user.joined.update(joined or ())
     client.on("*", user.record)
     client.on("disconnect", lambda *_reason: user.gone.set())
-    await client.connect(
-        base_url, auth={"token": account.token}, transports=["websocket"], wait_timeout=5
-    )
+    auth: dict[str, Any] = {"token": account.token}
+    if resume is not None:
+        auth["resume"] = resume
+    await client.connect(base_url, auth=auth, transports=["websocket"], wait_timeout=5)
     try:
         yield user
     finally:

@@ -95,9 +95,12 @@ class PausedReader:
         self._protocol = protocol
         self._frames: list[Frame] = []
         self.closed = False
+        self.before_connect: list[str] = []
 
     @classmethod
-    async def open(cls, base_url: str, token: str, receive_buffer: int) -> PausedReader:
+    async def open(
+        cls, base_url: str, token: str, receive_buffer: int, resume: dict[str, Any] | None = None
+    ) -> PausedReader:
         host, port = base_url.removeprefix("http://").rsplit(":", 1)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
@@ -112,8 +115,15 @@ class PausedReader:
         reader = cls(sock, protocol)
         await reader._flush()
         assert (await reader.receive() or "").startswith("0{")
-        await reader.send("40" + json.dumps({"token": token}))
-        assert (await reader.receive() or "").startswith("40{")
+        auth: dict[str, Any] = {"token": token}
+        if resume is not None:
+            auth["resume"] = resume
+        await reader.send("40" + json.dumps(auth))
+        # A socket that asked for positions gets `sync` before the connect packet.
+        while not (frame := await reader.receive() or "").startswith("40{"):
+            assert resume is not None, frame
+            assert frame.startswith('42["sync"'), frame
+            reader.before_connect.append(frame)
         return reader
 
     async def send(self, text: str) -> None:

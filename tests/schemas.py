@@ -113,6 +113,24 @@ def server_event_payloads() -> dict[str, str]:
 
 
 @cache
+def ephemeral_events() -> frozenset[str]:
+    """The server events whose messages say `x-ephemeral: true`: sent without a
+    position."""
+    return frozenset(
+        message["name"]
+        for _, _, message in _operation_messages("send")
+        if message.get("x-ephemeral")
+    )
+
+
+def validate_position(event: str, position: Any) -> None:
+    """Raise unless `position` may come with `event`: a `Position`, and not ephemeral."""
+    if event in ephemeral_events():
+        raise AssertionError(f"{event} is ephemeral, yet came with a position {position!r}")
+    validator("./schemas.yaml#/$defs/Position").validate(position)
+
+
+@cache
 def client_event_payloads() -> dict[str, str]:
     """Client-to-server event name -> the `$ref` of its payload."""
     return {

@@ -5,7 +5,7 @@ never close a socket inside the broadcast."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import socketio
@@ -15,6 +15,7 @@ from socketio import packet
 
 from service.background import BackgroundTasks
 from service.metrics import Metrics
+from service.realtime.eventlog import Entry, EventLog
 from service.realtime.slow import SlowSocketWatch
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,29 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     polling one finds its session gone). The recipients of `disconnecting_events`, whose
     sockets this ends on every process, are closed after the fan-out too, so no
     disconnect and none of its handlers ever runs inside a broadcast.
+
+    With a `log`, every event of `log_namespace` that is not ephemeral is appended to
+    it, and sockets that asked for positions get the event with its position as a
+    second argument (one more encoding per event, never one per socket). A socket that
+    is starting its stream is `hold`-ed: what its rooms get meanwhile waits, and
+    `release` sends its first event, what it missed, then what waited.
     """
 
     disconnecting_events: frozenset[str] = frozenset()
+    ephemeral_events: frozenset[str] = frozenset()
+    log: EventLog | None = None
+    log_namespace: str = "/"
     max_queued: int = DEFAULT_MAX_QUEUED
     slow_seconds: float = DEFAULT_SLOW_SECONDS
     metrics: Metrics | None = None
     _closing: BackgroundTasks | None = None
     _watch: SlowSocketWatch | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._positioned: set[str] = set()  # sids that get positions
+        # sids starting their stream -> what their rooms got meanwhile
+        self._held: dict[str, list[tuple[Entry | None, list[eio_packet.Packet]]]] = {}
 
     async def emit(
         self,
@@ -63,26 +79,83 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         if callback is not None:
             await super().emit(event, data, namespace, room, skip_sid, callback, to, **kwargs)
             return
+        args = list(data) if isinstance(data, tuple) else ([] if data is None else [data])
+        entry: Entry | None = None
+        if (
+            self.log is not None
+            and namespace == self.log_namespace
+            and event not in self.ephemeral_events
+        ):
+            # Logged whether or not anyone here receives it: someone may resume.
+            entry = self.log.append(event, args, _room_names(to or room))
         if namespace not in self.rooms:
             return
-        args = list(data) if isinstance(data, tuple) else ([] if data is None else [data])
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        encoded = self.server.packet_class(
-            packet.EVENT, namespace=namespace, data=[event, *args]
-        ).encode()
-        frames = [
-            eio_packet.Packet(eio_packet.MESSAGE, part)
-            for part in (encoded if isinstance(encoded, list) else [encoded])
-        ]
+        frames = self._frames(namespace, [event, *args])
         recipients = [
             (sid, eio_sid)
             for sid, eio_sid in self.get_participants(namespace, to or room)
             if sid not in skip
         ]
-        for _, eio_sid in recipients:
-            await self._deliver(eio_sid, frames)
+        positioned, held = self._positioned, self._held
+        for sid, eio_sid in recipients:
+            if held and sid in held:
+                held[sid].append((entry, frames))
+            elif entry is not None and sid in positioned:
+                await self._deliver(eio_sid, self._positioned_frames(entry, namespace))
+            else:
+                await self._deliver(eio_sid, frames)
         if event in self.disconnecting_events and recipients:
             self._later(self._disconnect([sid for sid, _ in recipients], namespace))
+
+    def hold(self, sid: str) -> None:
+        """Keep what a starting socket's rooms get until `release`."""
+        self._held[sid] = []
+
+    async def release(
+        self,
+        sid: str,
+        namespace: str,
+        first: tuple[str, Any],
+        replay: Sequence[Entry],
+        covered: int | None,
+    ) -> None:
+        """Start a held socket's stream with positions: `first`, the `replay`, then
+        what its rooms got while it was held, less what the replay covered (every
+        entry up to offset `covered`, when it resumed)."""
+        waited = self._held.pop(sid, [])
+        self._positioned.add(sid)
+        eio_sid = self.eio_sid_from_sid(sid, namespace)
+        if eio_sid is None:
+            return  # gone meanwhile
+        await self._deliver(eio_sid, self._frames(namespace, list(first)))
+        for entry in replay:
+            await self._deliver(eio_sid, self._positioned_frames(entry, namespace))
+        for logged, frames in waited:
+            if logged is None:
+                await self._deliver(eio_sid, frames)
+            elif covered is None or logged.offset > covered:
+                await self._deliver(eio_sid, self._positioned_frames(logged, namespace))
+
+    def forget(self, sid: str) -> None:
+        """A socket that closed, or never finished connecting."""
+        self._positioned.discard(sid)
+        self._held.pop(sid, None)
+
+    def _frames(self, namespace: str, data: list[Any]) -> list[eio_packet.Packet]:
+        encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=data).encode()
+        return [
+            eio_packet.Packet(eio_packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+
+    def _positioned_frames(self, entry: Entry, namespace: str) -> list[eio_packet.Packet]:
+        if entry.encoded is None:
+            assert self.log is not None  # only logged events have entries
+            position = self.log.position(entry.offset)
+            entry.encoded = self._frames(namespace, [entry.event, *entry.args, position])
+        frames: list[eio_packet.Packet] = entry.encoded
+        return frames
 
     async def _deliver(self, eio_sid: str, frames: list[eio_packet.Packet]) -> None:
         """Queue the frames on one socket, and watch it when it is far behind."""
@@ -143,6 +216,12 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             except Exception:
                 # One socket's failure to close is not the others': they are closed too.
                 log.exception("closing slow socket %s failed", eio_sid)
+
+
+def _room_names(rooms: Any) -> list[str]:
+    if rooms is None:
+        return []
+    return [rooms] if isinstance(rooms, str) else [str(room) for room in rooms]
 
 
 class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]

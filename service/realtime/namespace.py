@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 import socketio
+from pydantic import ValidationError
 
 from generated import models as dto
 from generated.socket_server import (
@@ -33,7 +34,9 @@ from service.ratelimit import RateLimited
 from service.realtime.binding import SocketCall
 from service.realtime.handshakes import client_address
 from service.realtime.packets import Refusal
+from service.realtime.resume import StreamStarts
 from service.services.container import Services
+from service.validation import input_errors
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +44,17 @@ _NAMESPACE_CONNECTS = "chat.namespace_connects"
 
 
 class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc]
-    def __init__(self, namespace: str, services: Services, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        services: Services,
+        metrics: Metrics | None = None,
+        streams: StreamStarts | None = None,
+    ) -> None:
         super().__init__(namespace)
         self.services = services
         self.metrics = metrics or Metrics()
+        self.streams = streams
         self._presence_work = BackgroundTasks()
         self._arrivals: dict[str, asyncio.Task[None]] = {}
         # The spec's client events, bound to the handlers below, and no other.
@@ -53,6 +63,7 @@ class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self._count_reconnect(environ)
         token = _handshake_token(environ, auth)
+        resume = self._resume_request(sid, auth)
         try:
             claims, conversation_ids = await self.services.users.open_socket(token)
         except Unauthorized as exc:
@@ -77,16 +88,55 @@ class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc
             # in while the handler awaits would reach the client before its connect
             # acknowledgement.
             conversations = set(conversation_ids)
+            if resume is not None and self.streams is not None:
+                self.streams.hold(sid)
             await self.save_session(sid, {"user_id": user_id, "token_id": claims.token_id})
             await self.enter_room(sid, user_room(user_id))
             await self.enter_room(sid, session_room(claims.token_id))
             for conversation_id in conversations:
                 await self.enter_room(sid, members_room(conversation_id))
+            if resume is not None and self.streams is not None:
+                await self.streams.start(
+                    sid,
+                    self.namespace,
+                    user_id,
+                    resume,
+                    conversations,
+                    lambda conversation_id: self.enter_room(
+                        sid, conversation_room(conversation_id)
+                    ),
+                )
         except BaseException:
+            if self.streams is not None:
+                self.streams.closed(sid)
             await self.services.presence.disconnected(user_id, sid)  # gives the claim back
             raise
         self.services.sessions.opened(claims)
         self._arrivals[sid] = self._presence_work.start(self._arrived(user_id, sid, conversations))
+
+    def _resume_request(self, sid: str, auth: Any) -> dto.ResumeRequest | None:
+        """`auth.resume` (ResumeRequest), checked before anything else is done."""
+        if not isinstance(auth, dict) or "resume" not in auth:
+            return None
+        try:
+            request = dto.ResumeRequest.model_validate(auth["resume"])
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{error.location}: {error.message}" for error in input_errors("auth.resume", exc)
+            )
+            return self._refuse_resume(sid, f"Not a ResumeRequest ({problems[:512]}).")
+        if any(getattr(request, name) is None for name in request.model_fields_set):
+            return self._refuse_resume(sid, "auth.resume's fields are strings, never null.")
+        if (request.session is None) != (request.position is None):
+            return self._refuse_resume(sid, "auth.resume takes session and position, or neither.")
+        return request
+
+    def _refuse_resume(self, sid: str, message: str) -> NoReturn:
+        log.info("refused socket %s: %s", sid, message)
+        self.metrics.refused("handshake", "validation_error")
+        raise socketio.exceptions.ConnectionRefusedError(
+            message, dto.ConnectErrorData(code=dto.ErrorCode.validation_error).model_dump()
+        )
 
     async def _count_reconnect(self, environ: dict[str, Any]) -> None:
         """Count a namespace connect after the first on one Engine.IO session as a new
@@ -118,6 +168,8 @@ class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc
             log.exception("reading the session of departing socket %s failed", sid)
             return
         self.services.sessions.closed(session["token_id"])
+        if self.streams is not None:
+            self.streams.closed(sid)
         arrival = self._arrivals.pop(sid, None)
         self._presence_work.start(self._departed(int(session["user_id"]), sid, arrival))
 
@@ -189,12 +241,16 @@ class ChatNamespace(socketio.AsyncNamespace, ClientEvents):  # type: ignore[misc
         conversation_id = payload.conversation_id
         await self.services.conversations.ensure_participant(socket.user_id, conversation_id)
         await self.enter_room(socket.sid, conversation_room(conversation_id))
+        if self.streams is not None:
+            self.streams.joined(socket.sid, conversation_id)
         return dto.RoomAck(ok=True, conversation_id=conversation_id)
 
     async def leave_conversation(
         self, socket: SocketCall, payload: dto.ConversationRef
     ) -> dto.RoomAck | dto.AckError:
         await self.leave_room(socket.sid, conversation_room(payload.conversation_id))
+        if self.streams is not None:
+            self.streams.left(socket.sid, payload.conversation_id)
         return dto.RoomAck(ok=True, conversation_id=payload.conversation_id)
 
     async def typing(

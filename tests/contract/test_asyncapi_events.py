@@ -50,7 +50,9 @@ async def test_every_declared_operation_and_message_is_observed(
     async with (
         connected(base_url, alice, seen) as a,
         connected(base_url, bob, seen) as b,
-        connected(base_url, bob, seen) as bob_other_tab,
+        # Bob's other tab asks for positions: `sync`, and a position with every event
+        # that is not ephemeral, each checked against the spec.
+        connected(base_url, bob, seen, resume={}) as bob_other_tab,
     ):
         async with connected(base_url, carol, seen) as c:
             cid = await create_group(http, alice, bob)
