@@ -8,6 +8,7 @@ import asyncio
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from conversations_client import (
 )
 
 from tests.live import live_server
+from tests.network import link
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -122,6 +124,49 @@ async def test_refusals_raise_typed_errors_carrying_the_services_answer(tmp_path
     assert forged.value.refusal.data.code == "unauthorized"
     assert (outsider.value.event, outsider.value.error.code) == ("join_conversation", "not_found")
     assert joined == models.RoomAck(ok=True, conversation_id=group.id)
+
+
+async def test_the_client_resumes_by_itself_when_its_network_comes_back(tmp_path: Path) -> None:
+    async with (
+        live_server(tmp_path / "chat.db") as url,
+        link(url) as network,
+        HttpClient(url) as alice,
+        HttpClient(url) as bob,
+    ):
+        for http, name in ((alice, "alice"), (bob, "bob")):
+            await http.register(name, f"{name}-password", name.title())
+            http.token = (await http.login(name, f"{name}-password")).access_token
+        group = await bob.create_conversation(models.ConversationKind.group, [1], title="Ours")
+        socket = SocketClient(network.url, alice.token or "", reconnect=True)
+        syncs: asyncio.Queue[models.SyncState] = asyncio.Queue()
+        bodies: list[str] = []
+        socket.on_sync(syncs.put)
+        socket.on_message_created(lambda message: bodies.append(message.body))
+        async with socket:
+            fresh = await asyncio.wait_for(syncs.get(), 10)
+            await socket.join_conversation(group.id)
+            await bob.send_message(group.id, "before")
+            await asyncio.wait_for(_until(lambda: bodies == ["before"]), 10)
+            network.offline()
+            for body in ("while", "away"):
+                await bob.send_message(group.id, body)
+            network.online()
+            resumed = await asyncio.wait_for(syncs.get(), 30)
+            await bob.send_message(group.id, "after")
+            # `sync` and the replay come before the connection completes.
+            await asyncio.wait_for(_until(lambda: socket.connected and len(bodies) == 4), 10)
+
+    assert (fresh.resumed, fresh.reason) == (False, "not_requested")
+    assert (resumed.resumed, resumed.session) == (True, fresh.session)
+    # Two messages and their two activities at least; more when the first message's
+    # activity was still on its way as the network went.
+    assert resumed.replayed in (4, 5)
+    assert bodies == ["before", "while", "away", "after"]
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
 
 
 async def test_an_unreachable_service_is_a_connection_refusal_without_a_reason() -> None:

@@ -115,12 +115,25 @@ def _problem(response: httpx.Response) -> models.Problem:
 
 
 class SocketTransport(Closing):
-    """A python-socketio client authenticated with a bearer token."""
+    """A python-socketio client authenticated with a bearer token, that resumes.
 
-    def __init__(self, url: str, token: str, *, ack_timeout: float = 10) -> None:
+    It asks for positions (asyncapi.yaml, "Resuming") and keeps the newest one with the
+    session of the last `sync`; each later `connect()` presents them, so the server
+    replays what the socket missed. Read `sync` (or register `on_sync`): when
+    `sync.resumed` is false, refetch what you hold. With `reconnect=True`,
+    python-socketio reconnects by itself after a drop, resuming the same way.
+    """
+
+    def __init__(
+        self, url: str, token: str, *, ack_timeout: float = 10, reconnect: bool = False
+    ) -> None:
         self.url = url
         self.ack_timeout = ack_timeout
+        self.reconnect = reconnect
+        # The last `sync` of this client's connections; None before the first.
+        self.sync: models.SyncState | None = None
         self._token = token
+        self._position: str | None = None
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._sio: Any = None
         self._http: aiohttp.ClientSession | None = None
@@ -135,25 +148,49 @@ class SocketTransport(Closing):
     def connected(self) -> bool:
         return self._sio is not None and bool(self._sio.connected)
 
+    def resume_request(self) -> dict[str, str]:
+        """The handshake's `auth.resume`: the session and newest position, once known."""
+        if self.sync is None or self._position is None:
+            return {}
+        return {"session": self.sync.session, "position": self._position}
+
     async def connect(self) -> None:
-        """Connect, or raise `ConnectionRefused` with the server's `connect_error`."""
+        """Connect (resuming when an earlier connection left a position), or raise
+        `ConnectionRefused` with the server's `connect_error`."""
         refusals: list[Any] = []
         # The client owns its aiohttp session (Engine.IO's `http_session` option), so a
         # refused connection leaves nothing open behind it.
         self._http = aiohttp.ClientSession()
-        self._sio = socketio.AsyncClient(reconnection=False, http_session=self._http)
+        self._sio = socketio.AsyncClient(reconnection=self.reconnect, http_session=self._http)
         self._sio.on("connect_error", refusals.append)
+        # Events nobody listens to still move the position (python-socketio hands the
+        # catch-all only events without a handler of their own).
+        self._sio.on("*", lambda event, *args: self._note(event, args))
+        if "sync" not in self._handlers:
+            self._sio.on("sync", lambda *args: self._note("sync", args))
         for event, handler in self._handlers.items():
             self._sio.on(event, handler)
         try:
+            # A callable: python-socketio asks again on each reconnect, for the newest.
             await self._sio.connect(
-                self.url, auth={"token": self._token}, transports=["websocket"], wait_timeout=10
+                self.url, auth=self._auth, transports=["websocket"], wait_timeout=10
             )
         except socketio.exceptions.ConnectionError as exc:
             await self._close_session()
             refusal = _refusal(refusals)
             reason = refusal.message if refusal else str(exc)
             raise ConnectionRefused(self.url, refusal, reason) from exc
+
+    def _auth(self) -> dict[str, Any]:
+        return {"token": self._token, "resume": self.resume_request()}
+
+    def _note(self, event: str, args: tuple[Any, ...]) -> None:
+        """Keep the session of `sync`, and the position an event came with."""
+        if event == "sync" and args:
+            self.sync = models.SyncState.model_validate(args[0])
+            self._position = self.sync.position
+        elif len(args) == 2 and isinstance(args[1], str):
+            self._position = args[1]
 
     async def disconnect(self) -> None:
         if self._sio is not None:
@@ -189,7 +226,8 @@ class SocketTransport(Closing):
         return success.model_validate(reply)
 
     def _on(self, event: str, model: type[M], handler: Handler[M]) -> None:
-        async def deliver(data: Any) -> None:
+        async def deliver(data: Any, *position: Any) -> None:
+            self._note(event, (data, *position))
             outcome = handler(model.model_validate(data))
             if inspect.isawaitable(outcome):
                 await outcome
