@@ -8,7 +8,6 @@ import asyncio
 import json
 import sys
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,21 +139,31 @@ async def test_the_client_resumes_by_itself_when_its_network_comes_back(tmp_path
         socket = SocketClient(network.url, alice.token or "", reconnect=True)
         syncs: asyncio.Queue[models.SyncState] = asyncio.Queue()
         bodies: list[str] = []
+        arrived = asyncio.Event()
+
+        def note(message: models.Message) -> None:
+            bodies.append(message.body)
+            arrived.set()
+
+        async def until_bodies(count: int) -> None:
+            while len(bodies) < count:
+                arrived.clear()
+                await arrived.wait()
+
         socket.on_sync(syncs.put)
-        socket.on_message_created(lambda message: bodies.append(message.body))
+        socket.on_message_created(note)
         async with socket:
             fresh = await asyncio.wait_for(syncs.get(), 10)
             await socket.join_conversation(group.id)
             await bob.send_message(group.id, "before")
-            await asyncio.wait_for(_until(lambda: bodies == ["before"]), 10)
+            await asyncio.wait_for(until_bodies(1), 10)
             network.offline()
             for body in ("while", "away"):
                 await bob.send_message(group.id, body)
             network.online()
             resumed = await asyncio.wait_for(syncs.get(), 30)
-            await bob.send_message(group.id, "after")
-            # `sync` and the replay come before the connection completes.
-            await asyncio.wait_for(_until(lambda: socket.connected and len(bodies) == 4), 10)
+            await bob.send_message(group.id, "after")  # only a live socket gets it
+            await asyncio.wait_for(until_bodies(4), 10)
 
     assert (fresh.resumed, fresh.reason) == (False, "not_requested")
     assert (resumed.resumed, resumed.session) == (True, fresh.session)
@@ -162,11 +171,6 @@ async def test_the_client_resumes_by_itself_when_its_network_comes_back(tmp_path
     # activity was still on its way as the network went.
     assert resumed.replayed in (4, 5)
     assert bodies == ["before", "while", "away", "after"]
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 async def test_an_unreachable_service_is_a_connection_refusal_without_a_reason() -> None:

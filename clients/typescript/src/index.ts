@@ -3,7 +3,7 @@
 import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 
 import type { ChatSocket, ConnectRefusal, ServerToClientEvents, SocketAuth } from "./events.js";
-import type { AckError, ConnectErrorData } from "./schemas.js";
+import type { AckError, ConnectErrorData, ResumeRequest, SyncState } from "./schemas.js";
 
 export { createHttpClient, specDocument, type HttpClient, type SpecDocument } from "./http-client.js";
 export type { paths, components, operations } from "./http.js";
@@ -15,14 +15,31 @@ export { applyEvent, quoted, APPLIED_EVENTS, QUOTE_PREVIEW_LENGTH, type ClientSt
  * A Socket.IO connection to the service at `url`, authenticated with `token` in the
  * handshake's `auth` (which works in browsers, unlike a header). Listen to
  * `connect_error` and read `refusal(error)` for the server's reason.
+ *
+ * It resumes by itself (asyncapi.yaml, "Resuming"): it asks for positions, keeps the
+ * session of the last `sync` and the newest position, and presents them whenever
+ * socket.io-client reconnects, so the server replays what was missed. Listen to
+ * `sync`: when `resumed` is false, refetch what you hold.
  */
 export function connect(
   url: string,
   token: string,
   options: Partial<ManagerOptions & SocketOptions> = {},
 ): ChatSocket {
-  const auth: SocketAuth = { token };
-  return io(url, { transports: ["websocket"], ...options, auth });
+  let stream: Required<ResumeRequest> | undefined;
+  // A callback: socket.io-client asks again on every reconnect, for the newest.
+  const auth = (send: (data: SocketAuth) => void): void => send({ token, resume: stream ? { ...stream } : {} });
+  const socket: ChatSocket = io(url, { transports: ["websocket"], ...options, auth });
+  // Every listener of any event runs before the event's own listeners.
+  socket.onAny((event: string, payload: unknown, position?: unknown) => {
+    if (event === "sync") {
+      const sync = payload as SyncState;
+      stream = { session: sync.session, position: sync.position };
+    } else if (stream && typeof position === "string") {
+      stream.position = position;
+    }
+  });
+  return socket;
 }
 
 /** Whether an acknowledgement is the `AckError` of a refused event. */
