@@ -42,7 +42,9 @@ class Link:
     def online(self) -> None:
         self.up = True
 
-    async def _carry(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
+    async def _carry(
+        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
+    ) -> None:
         if not self.up:
             client_out.transport.abort()
             return

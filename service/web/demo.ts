@@ -390,7 +390,29 @@ function listen(socket: ChatSocket): void {
     receiptLine.dataset.messageId = String(event.last_read_message_id);
   });
   socket.on("session_ended", () => say("Your session ended; log in again."));
+  socket.on("disconnect", () => {
+    if (session) say("Offline: reconnecting…");
+  });
+  // `connect()` resumes by itself: the missed events come through the listeners above.
+  // Only when it could not is what the page shows refetched. (The first `sync`, at sign
+  // in, comes before there is a session: signing in fetches.)
+  socket.on("sync", (sync) => {
+    if (!session) return;
+    if (sync.resumed) return say(`Back online: ${sync.replayed} missed events.`);
+    say("Back online: refetched.");
+    void refetch();
+  });
   listenForBadges(socket);
+}
+
+async function refetch(): Promise<void> {
+  if (!session) return;
+  const list = await session.http.GET("/conversations");
+  for (const conversation of list.data?.items ?? []) {
+    session.mentions.set(conversation.id, conversation.unread_mentions ?? 0);
+    remember(conversation);
+  }
+  if (session.open !== null) await open(session.open);
 }
 
 async function signIn(username: string, password: string, register: boolean): Promise<void> {

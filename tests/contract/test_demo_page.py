@@ -4,12 +4,14 @@ users in two separate browser contexts, each seeing what the other does."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
 from tests.browser import PATIENCE_MS, Tab, chromium, open_page
 from tests.live import live_server
+from tests.network import link
 
 
 async def sign_in(tab: Tab, username: str, action: str = "login") -> None:
@@ -242,3 +244,62 @@ async def test_a_wrong_password_shows_the_services_reason(tmp_path: Path) -> Non
             "Wrong username or password.", timeout=PATIENCE_MS
         )
         await expect(tab.page.locator("#session")).to_be_hidden()
+
+
+async def test_the_page_survives_going_offline_and_back_without_losing_or_repeating(
+    tmp_path: Path,
+) -> None:
+    # Alice's browser reaches the service through a link the test takes down: her
+    # socket drops (a reset, as when a laptop leaves the Wi-Fi), Bob writes meanwhile,
+    # and when the link is back her page resumes and shows what she missed, once.
+    async with (
+        live_server(tmp_path / "chat.db") as url,
+        link(url) as network,
+        chromium() as browser,
+    ):
+        alice = await open_page(browser, network.url, "/demo")
+        bob = await open_page(browser, url, "/demo")
+        await sign_up(alice, "alice")
+        await sign_up(bob, "bob")
+        await bob.page.fill("#start [name=title]", "Launch planning")
+        await bob.page.fill("#start [name=usernames]", "alice")
+        await bob.page.click("#start button")
+        await alice.page.get_by_role("button", name="Launch planning").click(timeout=PATIENCE_MS)
+        await expect(alice.page.locator("#title")).to_have_text("Launch planning")
+
+        bob_compose = bob.page.locator("#compose [name=body]")
+        await bob_compose.fill("Before.")
+        await bob_compose.press("Enter")
+        shown = alice.page.locator("#messages .body")
+        await expect(shown).to_have_text(["Before."], timeout=PATIENCE_MS)
+
+        network.offline()
+        await expect(alice.page.locator("#status")).to_have_text(
+            "Offline: reconnecting…", timeout=PATIENCE_MS
+        )
+        for text in ("While you were away.", "Still away."):
+            await bob_compose.fill(text)
+            await bob_compose.press("Enter")
+        await expect(bob.page.locator("#messages .body")).to_have_count(3, timeout=PATIENCE_MS)
+        network.online()
+
+        await expect(alice.page.locator("#status")).to_have_text(
+            re.compile(r"Back online: \d+ missed events\."), timeout=PATIENCE_MS
+        )
+        # Two messages and their two activities; one more when the first message's
+        # activity was still on its way as the link went.
+        replayed = int((await alice.page.locator("#status").inner_text()).split()[2])
+        assert replayed in (4, 5)
+        expected = ["Before.", "While you were away.", "Still away."]
+        await expect(shown).to_have_text(expected, timeout=PATIENCE_MS)
+        ids = await alice.page.locator("#messages li").evaluate_all(
+            "items => items.map(item => item.dataset.messageId)"
+        )
+        assert len(ids) == len(set(ids)) == 3
+        # And live again: the next message arrives without a reload.
+        await bob_compose.fill("Welcome back.")
+        await bob_compose.press("Enter")
+        await expect(shown).to_have_text([*expected, "Welcome back."], timeout=PATIENCE_MS)
+
+    assert alice.foreign_requests == []
+    assert bob.errors == []
