@@ -78,6 +78,12 @@ class EventLog:
         self._entries: deque[Entry] = deque()
         self._by_room: dict[str, deque[Entry]] = {}
 
+    @property
+    def rooms_kept(self) -> int:
+        """Rooms with kept entries: a room goes with its last entry, so this stays
+        bounded by the entries however many rooms come and go."""
+        return len(self._by_room)
+
     def position(self, offset: int) -> str:
         return f"{self.epoch}.{offset}"
 
