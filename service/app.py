@@ -40,12 +40,13 @@ from service.presence.redis_store import RedisPresenceStore
 from service.presence.store import InProcessPresenceStore, PresenceStore
 from service.ratelimit import RateLimited, RateLimiter
 from service.realtime.eventlog import EventLog
-from service.realtime.fanout import InlineFanoutManager, InlineFanoutRedisManager
+from service.realtime.fanout import InlineFanoutManager
 from service.realtime.handshakes import HandshakeLimit
 from service.realtime.namespace import ChatNamespace
 from service.realtime.outbound import Backlog, count_queues
 from service.realtime.packets import ContractPacket
 from service.realtime.polling import end_polls_on_close
+from service.realtime.redis_bus import SequencedRedisManager
 from service.realtime.resume import StreamStarts
 from service.realtime.sessions import ResumeSessions
 from service.services.container import Services
@@ -111,6 +112,7 @@ class _Realtime:
     presence: PresenceStore
     backlog: Backlog
     streams: StreamStarts
+    manager: InlineFanoutManager
 
 
 def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
@@ -119,7 +121,7 @@ def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
     cors: Any = list(settings.cors_origins) or None  # None: same origin only
     presence: PresenceStore
     if settings.redis_url:
-        manager = InlineFanoutRedisManager(settings.redis_url)
+        manager = SequencedRedisManager(settings.redis_url)
         presence = RedisPresenceStore(settings.redis_url)
     else:
         manager, presence = InlineFanoutManager(), InProcessPresenceStore()
@@ -146,7 +148,7 @@ def _realtime(settings: Settings, metrics: Metrics) -> _Realtime:
     manager.log_namespace = NAMESPACE
     manager.ephemeral_events = frozenset(EPHEMERAL_EVENTS)
     streams = StreamStarts(log, ResumeSessions(settings.resume_seconds), manager)
-    return _Realtime(sio, presence, backlog, streams)
+    return _Realtime(sio, presence, backlog, streams, manager)
 
 
 def _http_app(settings: Settings, metrics: Metrics, lifespan: Any) -> Starlette:
@@ -209,6 +211,7 @@ def create_app(settings: Settings) -> ASGIApp:
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
+            await realtime.manager.stop()
             await presence.close()
             await services.limits.close()
             await database.dispose()

@@ -21,11 +21,12 @@ class Link:
         self._server: asyncio.Server | None = None
         self.up = True
         self.url = ""
+        self.port = 0
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._carry, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
         self.offline()

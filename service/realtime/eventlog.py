@@ -73,10 +73,18 @@ class EventLog:
         self.max_entries = max_entries
         self.max_replay = max_replay
         self.clock = clock
-        self.epoch = epoch or "".join(secrets.choice(_EPOCH_ALPHABET) for _ in range(EPOCH_LENGTH))
+        self.epoch = epoch or _new_epoch()
         self.head = 0  # the offset of the newest entry; 0 before the first
         self._entries: deque[Entry] = deque()
         self._by_room: dict[str, deque[Entry]] = {}
+
+    def restart(self) -> None:
+        """Forget everything under a new epoch: what was logged may have gaps, so no
+        position given before may resume."""
+        self.epoch = _new_epoch()
+        self.head = 0
+        self._entries.clear()
+        self._by_room.clear()
 
     @property
     def rooms_kept(self) -> int:
@@ -162,6 +170,10 @@ class EventLog:
             found.append(entry)
         found.reverse()
         return found
+
+
+def _new_epoch() -> str:
+    return "".join(secrets.choice(_EPOCH_ALPHABET) for _ in range(EPOCH_LENGTH))
 
 
 @dataclass

@@ -196,16 +196,27 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             # Local sockets only: every process closes its own recipients.
             await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
+    async def stop(self) -> None:
+        """At shutdown: end whatever this manager runs of its own."""
+
+    def close_every_socket(self) -> None:
+        """Close every socket of this process, after the current broadcast: each client
+        sees its connection close, reconnects, and resumes or refetches."""
+        self._later(self._close(list(self.server.eio.sockets), slow=False))
+
     async def _close_slow(self, eio_sids: list[str]) -> None:
+        await self._close(eio_sids, slow=True)
+
+    async def _close(self, eio_sids: list[str], slow: bool) -> None:
         eio = self.server.eio
         for eio_sid in eio_sids:
             socket = eio.sockets.get(eio_sid)
             if socket is None or socket.closed:
                 continue
-            if self.metrics is not None:
+            if slow and self.metrics is not None:
                 self.metrics.slow_sockets.inc()
             try:
-                # What is queued is never read: the client catches up after reconnecting.
+                # What is queued is never read: the client resumes after reconnecting.
                 # The close packet then goes first, to a client that still reads.
                 socket.queue.discard()
                 await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
@@ -215,18 +226,10 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
                     socket.queue.put_nowait(None)
             except Exception:
                 # One socket's failure to close is not the others': they are closed too.
-                log.exception("closing slow socket %s failed", eio_sid)
+                log.exception("closing socket %s failed", eio_sid)
 
 
 def _room_names(rooms: Any) -> list[str]:
     if rooms is None:
         return []
     return [rooms] if isinstance(rooms, str) else [str(room) for room in rooms]
-
-
-class InlineFanoutRedisManager(socketio.AsyncRedisManager, InlineFanoutManager):  # type: ignore[misc]
-    """python-socketio's Redis manager, delivering to its local sockets the same way.
-
-    Its pub/sub layer publishes every emit and hands each one it receives to the next
-    class in line, which is InlineFanoutManager rather than AsyncManager.
-    """

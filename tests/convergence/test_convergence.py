@@ -5,8 +5,10 @@ answers, after every step of random use by three users.
 A Hypothesis state machine drives the service as users run it (`python -m service`,
 its own process, a real SQLite file) with real python-socketio clients: sends (with
 replies and mentions), reads, groups created, renamed, joined, left and deleted,
-edits, deletions, pins, reactions, and sockets that reconnect (and fetch again: resume
-is not there yet). After each step every socket's events are validated against
+edits, deletions, pins, reactions, sockets that go away while the others act and come
+back resuming (their state kept: what they missed must bring it level with a fresh
+fetch), and sockets that reconnect afresh and fetch. After each step every connected
+socket's events (with their positions) are validated against
 asyncapi.yaml (as `tests.live.SocketUser` does in every test), applied, and the result
 compared with `GET /conversations` and the joined conversations' messages and pins.
 The traces (fetched state, events, fresh fetches) are then replayed under Node through
@@ -30,6 +32,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 import pytest
 import socketio
+from conversations_client import SERVER_EVENTS as CLIENT_EVENTS
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -55,6 +58,8 @@ EMOJIS = ("👍", "🎉", "❤️")
 T = TypeVar("T")
 _names = itertools.count()
 APPLIED: collections.Counter[str] = collections.Counter()
+# Resumes that replayed something (True) and that had nothing to replay (False).
+RESUMES: collections.Counter[bool] = collections.Counter()
 ACTIONS: collections.Counter[str] = collections.Counter()
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -91,19 +96,31 @@ class Client:
         self.applied = 0
         self.traces = traces  # where to record what it applies, if anywhere
         self.steps: list[Json] = []
+        self.sync: Json = {}
+        self.resume: dict[str, str] | None = None  # while away: where it left off
+        self.away_rooms: set[int] = set()
 
     def record(self, step: Json) -> None:
         if self.traces is not None:
             self.steps.append(step)
 
-    async def connect(self, url: str) -> None:
+    async def connect(self, url: str, resume: dict[str, str] | None = None) -> bool:
+        """Connect asking for positions; resume when given where an earlier socket
+        left off (the state is kept, and what was missed follows), else fetch. Whether
+        it resumed."""
         client = socketio.AsyncClient(reconnection=False)
-        self.socket = SocketUser(self.account, client, Observation())
+        self.socket = SocketUser(self.account, client, Observation(), positioned=True)
+        if resume is not None:
+            self.socket.joined.update(self.away_rooms)  # the session brings them back
         client.on("*", self.socket.record)
-        await client.connect(
-            url, auth={"token": self.account.token}, transports=["websocket"], wait_timeout=5
-        )
-        self.applied = 0
+        auth = {"token": self.account.token, "resume": resume or {}}
+        await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+        first = self.socket.received[0]
+        assert first.event == "sync", first
+        self.sync = first.data
+        self.applied = 1  # `sync` starts the stream; it changes no state
+        if self.sync["resumed"]:
+            return True
         # Join first, then fetch: nothing posted in between can pass the socket by.
         listed = await fetch(self.http, self.account.headers, self.account.id, set())
         for cid in listed.conversations:
@@ -112,6 +129,20 @@ class Client:
         if self.traces is not None:
             self.steps = []
             self.traces.append({"start": self.state.as_json(), "steps": self.steps})
+        return False
+
+    async def go_away(self) -> None:
+        """The network goes: the socket closes with what it had; the state stays."""
+        assert self.socket is not None
+        # What arrived before the drop is applied; the rest is the server's to replay.
+        await self.catch_up(join=False)
+        positions = [r.position for r in self.socket.received if r.position is not None]
+        self.resume = {
+            "session": self.sync["session"],
+            "position": positions[-1] if positions else self.sync["position"],
+        }
+        self.away_rooms = self.rooms
+        await self.disconnect()
 
     @property
     def rooms(self) -> set[int]:
@@ -124,7 +155,7 @@ class Client:
             assert self.socket.violations == [], self.socket.violations
             self.socket = None
 
-    async def catch_up(self) -> None:
+    async def catch_up(self, join: bool = True) -> None:
         """Apply what arrived; join conversations it learnt of, and fetch their history."""
         assert self.socket is not None
         await self.socket.barrier()
@@ -134,6 +165,8 @@ class Client:
             APPLIED[received.event] += 1
             self.record({"event": received.event, "payload": received.data})
         self.applied = len(self.socket.received)
+        if not join:
+            return
         for cid in sorted(self.state.conversations.keys() - self.rooms):
             await self.socket.join(cid)
             joined = await fetch(self.http, self.account.headers, self.account.id, {cid})
@@ -199,6 +232,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), others=st.sets(st.integers(0, 2), max_size=2))
     def create_group(self, who: int, others: set[int]) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         ids = [self.clients[i].account.id for i in sorted(others - {who})] or [client.account.id]
         body = {"kind": "group", "title": f"Group {next(_names)}", "participant_ids": ids}
         assert self._call(client, "POST", "/conversations", json=body).status_code == 201
@@ -212,6 +247,8 @@ class Convergence(RuleBasedStateMachine):
     )
     def send(self, who: int, which: int, reply: bool, mention: set[int]) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         conversations = self._conversations(client)
         if not conversations:
             return
@@ -230,6 +267,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def read(self, who: int, which: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         held = [(cid, m) for cid, ms in client.state.messages.items() for m in ms]
         if not held:
             return
@@ -241,6 +280,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def rename(self, who: int, which: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             cid = _pick(groups, which)["id"]
@@ -251,6 +292,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), whom=st.integers(0, 2))
     def add_participant(self, who: int, which: int, whom: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             cid = _pick(groups, which)["id"]
@@ -262,6 +305,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), whom=st.integers(0, 2))
     def remove_participant(self, who: int, which: int, whom: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             conversation = _pick(groups, which)
@@ -273,6 +318,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def delete_conversation(self, who: int, which: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         owned = [c for c in self._conversations(client) if c["owner_id"] == client.account.id]
         if owned:
             cid = _pick(owned, which)["id"]
@@ -290,6 +337,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def edit(self, who: int, which: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         mine = self._standing(client, mine=True)
         if mine:
             cid, message = _pick(mine, which)
@@ -301,6 +350,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def delete_message(self, who: int, which: int) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         mine = self._standing(client, mine=True)
         if mine:
             cid, message = _pick(mine, which)
@@ -311,6 +362,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), pin=st.booleans())
     def pin(self, who: int, which: int, pin: bool) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         held = [(cid, m) for cid, ms in sorted(client.state.messages.items()) for m in ms]
         if held:
             cid, message = _pick(held, which)
@@ -326,15 +379,36 @@ class Convergence(RuleBasedStateMachine):
     )
     def react(self, who: int, which: int, emoji: str, add: bool) -> None:
         client = self.clients[who]
+        if client.socket is None:
+            return  # away: it acts again once back (its state may be stale meanwhile)
         standing = self._standing(client, mine=False)
         if standing:
             cid, message = _pick(standing, which)
             url = f"/conversations/{cid}/messages/{message['id']}/reactions/{emoji}"
             assert self._call(client, "PUT" if add else "DELETE", url).is_success
 
+    @precondition(lambda self: sum(c.socket is not None for c in self.clients) > 1)
+    @rule(who=st.integers(0, 2), chance=st.integers(0, 2))
+    def go_away(self, who: int, chance: int) -> None:
+        client = self.clients[who]
+        if chance or client.socket is None:  # one draw in three
+            return
+        self.service.run(client.go_away())
+
+    @precondition(lambda self: any(c.socket is None for c in self.clients))
+    @rule(who=st.integers(0, 2))
+    def come_back(self, who: int) -> None:
+        """Resume where it left off: exactly what it missed, or the invariant fails."""
+        client = self.clients[who]
+        if client.socket is not None:
+            return
+        resumed = self.service.run(client.connect(self.service.url, client.resume))
+        assert resumed, client.sync
+        RESUMES[client.sync["replayed"] > 0] += 1
+
     @rule(who=st.integers(0, 2), chance=st.integers(0, 3))
-    def reconnect(self, who: int, chance: int) -> None:
-        if chance:  # one draw in four: a reconnect costs a whole fetch
+    def reconnect_afresh(self, who: int, chance: int) -> None:
+        if chance:  # one draw in four: a fresh connection costs a whole fetch
             return
         client = self.clients[who]
         self.service.run(client.disconnect())
@@ -345,9 +419,10 @@ class Convergence(RuleBasedStateMachine):
     @invariant()
     def every_client_holds_what_a_fresh_fetch_answers(self) -> None:
         Convergence.steps += 1
-        for client in self.clients:
+        present = [client for client in self.clients if client.socket is not None]
+        for client in present:
             self.service.run(client.catch_up())
-        for client in self.clients:
+        for client in present:
             fresh = self.service.run(client.fresh())
             assert client.state.comparable() == fresh.comparable(), client.account.username
             client.record({"expect": fresh.as_json()})
@@ -380,14 +455,16 @@ def test_applying_the_events_converges_on_a_fresh_fetch(service: Service, tmp_pa
     # The same traces through the TypeScript client's rules, under Node.
     traces = tmp_path / "traces.json"
     applying = [t for t in Convergence.traces if any("event" in step for step in t["steps"])]
-    recorded = {"events": list(SERVER_EVENTS), "traces": applying[:TRACES]}
+    # The TypeScript rules cover every event a client receives, `sync` included.
+    recorded = {"events": list(CLIENT_EVENTS), "traces": applying[:TRACES]}
     traces.write_text(json.dumps(recorded))
     node = shutil.which("node")
     assert node, "Node.js replays the traces through the TypeScript client"
     run(ROOT / "node_modules" / ".bin" / "tsc", "-p", ROOT / "clients" / "typescript", cwd=ROOT)
     replayed = json.loads(run(node, HERE / "replay.mjs", traces, cwd=ROOT))
     print(f"convergence: {Convergence.steps} steps, TypeScript replay {replayed}")
-    print(f"actions {dict(ACTIONS)}\napplied {dict(APPLIED)}")
+    print(f"actions {dict(ACTIONS)}\napplied {dict(APPLIED)}\nresumes {dict(RESUMES)}")
+    assert RESUMES[True] > 0, "no example resumed after missing anything"
     assert replayed["traces"] == min(len(applying), TRACES) > 0
     assert replayed["applied"] > 0, replayed
     assert replayed["compared"] > 0, replayed

@@ -8,15 +8,21 @@ removed user's socket on A out of the room when B handles it.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.databases import POSTGRES_URL, SKIP_REASON, require, wipe
+from tests.integration.test_resume import resume_from, sync_of
 from tests.live import Account, connected, create_group, register
+from tests.network import link
 from tests.processes import service_process
 from tests.redis_server import redis_server
 
@@ -27,8 +33,6 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[str, str]]:
     assert POSTGRES_URL is not None
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server())
-        import asyncio
-
         asyncio.run(wipe(POSTGRES_URL))
         urls = [
             stack.enter_context(
@@ -48,8 +52,6 @@ async def _post(http: httpx.AsyncClient, who: Account, path: str, body: object) 
 def test_requests_on_one_process_reach_sockets_on_the_other(
     two_processes: tuple[str, str],
 ) -> None:
-    import asyncio
-
     asyncio.run(_scenario(*two_processes))
 
 
@@ -107,3 +109,99 @@ async def _scenario(url_a: str, url_b: str) -> None:
             assert (await on_b.post("/auth/logout", headers=alice.headers)).status_code == 204
             assert await alice_a.wait_for("session_ended") == {"reason": "logged_out"}
             await alice_a.disconnected()
+
+
+def test_a_process_cut_off_from_redis_closes_its_sockets_and_they_refetch(
+    tmp_path: Path,
+) -> None:
+    # Process A reaches Redis through a link the test takes down for a while; B does
+    # not. What B publishes meanwhile never reaches A: A's sockets must not stay open
+    # as if nothing happened. A closes them when its subscription breaks, and a
+    # position it gave before cannot resume (its log may have a gap): the client is
+    # told to refetch, and then gets what B sends, live again.
+    require(POSTGRES_URL is not None, SKIP_REASON)
+    assert POSTGRES_URL is not None
+    with redis_server() as redis_url:
+        asyncio.run(_cut_off(POSTGRES_URL, redis_url, tmp_path))
+
+
+async def _cut_off(database: str, redis_url: str, tmp_path: Path) -> None:
+    await wipe(database)
+    async with link(redis_url) as cable:
+        with ExitStack() as stack:
+
+            def start(name: str, redis: str) -> str:
+                log = tmp_path / f"{name}.log"
+                return stack.enter_context(service_process(database, log, CHAT_REDIS_URL=redis))
+
+            # In threads: the link runs on this loop while the processes start.
+            url_a = await asyncio.to_thread(start, "a", f"redis://127.0.0.1:{cable.port}/0")
+            url_b = await asyncio.to_thread(start, "b", redis_url)
+            async with httpx.AsyncClient(base_url=url_b, timeout=10) as on_b:
+                alice, bob = [await register(on_b, n) for n in ("alice", "bob")]
+                cid = await create_group(on_b, bob, alice, title="Cut")
+                async with connected(url_a, alice, resume={}) as alice_a:
+                    assert (await alice_a.join(cid))["ok"] is True
+                    await _post(on_b, bob, f"/conversations/{cid}/messages", {"body": "before"})
+                    await alice_a.wait_for("message_created")
+                    resume = resume_from(alice_a)
+                    cable.offline()
+                    await alice_a.disconnected(seconds=10)
+                    await _post(on_b, bob, f"/conversations/{cid}/messages", {"body": "cut"})
+                    cable.online()
+                restored = "the subscription to Redis was restored"
+                await asyncio.to_thread(_logged, tmp_path / "a.log", restored)
+                async with connected(url_a, alice, resume=resume) as again:
+                    sync = sync_of(again)
+                    assert (sync["resumed"], sync["reason"]) == (False, "unknown")
+                    page = await on_b.get(f"/conversations/{cid}/messages", headers=alice.headers)
+                    assert [m["body"] for m in page.json()["items"]] == ["before", "cut"]
+                    assert (await again.join(cid))["ok"] is True
+                    await _post(on_b, bob, f"/conversations/{cid}/messages", {"body": "after"})
+                    live = await again.wait_for("message_created", seconds=10)
+                    assert live["body"] == "after"
+
+
+def _logged(log: Path, text: str, seconds: float = 30) -> None:
+    """Until the process logs `text` (at most `seconds`, a bound, not a measure)."""
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text():
+        assert time.monotonic() < deadline, f"{log} never said {text!r}:\n{log.read_text()}"
+        time.sleep(0.05)
+
+
+def test_a_gap_in_another_processs_numbers_closes_every_socket(tmp_path: Path) -> None:
+    # Another process's message that never came (it failed to publish it, or Redis
+    # dropped it) shows as a gap in its numbers, heartbeat or not: every socket here
+    # may lack it, so every one is closed (and its clients refetch).
+    with redis_server() as redis_url:
+        database = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+        with service_process(database, tmp_path / "a.log", CHAT_REDIS_URL=redis_url) as url:
+            asyncio.run(_gap(url, redis_url))
+
+
+async def _gap(url: str, redis_url: str) -> None:
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=10) as http,
+        Redis.from_url(redis_url) as redis,
+    ):
+        alice = await register(http, "alice")
+        async with connected(url, alice, resume={}) as socket:
+
+            async def publish(method: str, number: int, **more: object) -> None:
+                message = {"method": method, "host_id": "elsewhere", "seq": number, **more}
+                message["namespace"] = "/"
+                await redis.publish("socketio", json.dumps(message))
+
+            # A heartbeat repeats the last number; a message moves it on by one. The
+            # message is an emit to Alice's room: once she has it, all before it was
+            # checked.
+            await publish("heartbeat", 7)
+            await publish("heartbeat", 7)
+            deleted = {"conversation_id": 1, "reason": "deleted"}
+            room = f"user:{alice.id}"
+            await publish("emit", 8, event="conversation_deleted", data=[deleted], room=room)
+            await socket.wait_for("conversation_deleted")
+            assert not socket.gone.is_set()
+            await publish("heartbeat", 10)  # 9 never came
+            await socket.disconnected(seconds=10)
