@@ -388,20 +388,31 @@ class Convergence(RuleBasedStateMachine):
             assert self._call(client, "PUT" if add else "DELETE", url).is_success
 
     @precondition(lambda self: sum(c.socket is not None for c in self.clients) > 1)
-    @rule(who=st.integers(0, 2), chance=st.integers(0, 2))
-    def go_away(self, who: int, chance: int) -> None:
+    @rule(who=st.integers(0, 2))
+    def go_away(self, who: int) -> None:
         client = self.clients[who]
-        if chance or client.socket is None:  # one draw in three
+        if client.socket is None:
             return
         self.service.run(client.go_away())
 
+    @precondition(lambda self: all(c.socket is not None for c in self.clients))
+    @rule(who=st.integers(0, 2), sender=st.integers(1, 2), count=st.integers(1, 3))
+    def miss_messages(self, who: int, sender: int, count: int) -> None:
+        """Away while someone writes in a conversation it holds, then back: the resume
+        must bring exactly those messages and their activity."""
+        client, other = self.clients[who], self.clients[(who + sender) % 3]
+        shared = sorted(client.state.conversations.keys() & other.state.conversations.keys())
+        self.service.run(client.go_away())
+        for n in range(count if shared else 0):
+            url = f"/conversations/{_pick(shared, n)}/messages"
+            assert self._call(other, "POST", url, json={"body": f"missed {n}"}).status_code == 201
+        self.come_back(0)
+
     @precondition(lambda self: any(c.socket is None for c in self.clients))
-    @rule(who=st.integers(0, 2))
-    def come_back(self, who: int) -> None:
+    @rule(which=st.integers(0, 2))
+    def come_back(self, which: int) -> None:
         """Resume where it left off: exactly what it missed, or the invariant fails."""
-        client = self.clients[who]
-        if client.socket is not None:
-            return
+        client = _pick([c for c in self.clients if c.socket is None], which)
         resumed = self.service.run(client.connect(self.service.url, client.resume))
         assert resumed, client.sync
         RESUMES[client.sync["replayed"] > 0] += 1
