@@ -319,6 +319,16 @@ async def refusal(
     return payload
 
 
+async def slow_sockets_closed(http: httpx.AsyncClient) -> str:
+    """The service's count of sockets it closed as too slow, as /metrics shows it."""
+    metrics = (await http.get("/metrics")).text
+    return next(
+        line.split()[-1]
+        for line in metrics.splitlines()
+        if line.startswith("chat_slow_sockets_closed_total")
+    )
+
+
 @dataclass
 class TwoGroups:
     """Alice and Bob, in a group of their own and in one with 250 more members: where a

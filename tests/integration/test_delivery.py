@@ -14,7 +14,14 @@ from pathlib import Path
 import httpx
 import socketio
 
-from tests.live import Account, create_group, insert_users, live_server, register
+from tests.live import (
+    Account,
+    create_group,
+    insert_users,
+    live_server,
+    register,
+    slow_sockets_closed,
+)
 from tests.processes import service_process
 from tests.raw_socket import PausedReader
 
@@ -142,18 +149,10 @@ async def test_a_stalled_reader_is_closed_and_sees_it_while_the_others_get_every
         stack.callback(stalled.close)
         await stalled.join(cid)
 
-        async def slow_sockets_closed() -> str:
-            metrics = (await http.get("/metrics")).text
-            return next(
-                line.split()[-1]
-                for line in metrics.splitlines()
-                if line.startswith("chat_slow_sockets_closed_total")
-            )
-
         sent_ids: list[int] = []
 
         async def post_until_it_is_closed() -> None:
-            while await slow_sockets_closed() == "0.0":
+            while await slow_sockets_closed(http) == "0.0":
                 sent = await http.post(
                     f"/conversations/{cid}/messages",
                     headers=alice.headers,
@@ -180,7 +179,7 @@ async def test_a_stalled_reader_is_closed_and_sees_it_while_the_others_get_every
         got = await asyncio.wait_for(read_to_the_close(), 30)
         assert got == sent_ids[: len(got)]
         assert len(got) < len(sent_ids)
-        assert await slow_sockets_closed() == "1.0"
+        assert await slow_sockets_closed(http) == "1.0"
 
 
 async def test_a_send_while_the_process_is_behind_is_refused_with_503_and_stores_nothing(

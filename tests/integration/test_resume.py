@@ -29,6 +29,7 @@ from tests.live import (
     refusal,
     register,
     send_message,
+    slow_sockets_closed,
 )
 from tests.raw_socket import PausedReader
 from tests.schemas import ephemeral_events
@@ -383,16 +384,8 @@ async def test_a_socket_closed_for_slowness_resumes_with_what_it_never_read(
             [sync_frame] = stalled.before_connect
             session = json.loads(sync_frame[2:])[1]["session"]
 
-            async def slow_sockets_closed() -> str:
-                metrics = (await http.get("/metrics")).text
-                return next(
-                    line.split()[-1]
-                    for line in metrics.splitlines()
-                    if line.startswith("chat_slow_sockets_closed_total")
-                )
-
             sent: list[int] = []
-            while await slow_sockets_closed() == "0.0":
+            while await slow_sockets_closed(http) == "0.0":
                 message = await send_message(http, alice, group, f"{len(sent)} " + "x" * 3900)
                 sent.append(message["id"])
             got: list[int] = []
