@@ -91,18 +91,23 @@ class InlineFanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         if namespace not in self.rooms:
             return
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        frames = self._frames(namespace, [event, *args])
         recipients = [
             (sid, eio_sid)
             for sid, eio_sid in self.get_participants(namespace, to or room)
             if sid not in skip
         ]
+        # Each encoding is made once, and only if some recipient takes it: a room of
+        # sockets that all asked for positions never needs the plain one.
+        frames: list[eio_packet.Packet] | None = None
         positioned, held = self._positioned, self._held
         for sid, eio_sid in recipients:
+            if entry is not None and sid in positioned and not (held and sid in held):
+                await self._deliver(eio_sid, self._positioned_frames(entry, namespace))
+                continue
+            if frames is None:
+                frames = self._frames(namespace, [event, *args])
             if held and sid in held:
                 held[sid].append((entry, frames))
-            elif entry is not None and sid in positioned:
-                await self._deliver(eio_sid, self._positioned_frames(entry, namespace))
             else:
                 await self._deliver(eio_sid, frames)
         if event in self.disconnecting_events and recipients:
