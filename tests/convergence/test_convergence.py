@@ -223,6 +223,12 @@ class Convergence(RuleBasedStateMachine):
         ACTIONS[f"{method} {response.status_code}"] += 1
         return response
 
+    def _present(self, who: int) -> Client | None:
+        """The user who acts, unless away: a user acts again once back (their state
+        may be stale meanwhile)."""
+        client = self.clients[who]
+        return None if client.socket is None else client
+
     def _conversations(self, client: Client) -> list[Json]:
         return sorted(client.state.conversations.values(), key=lambda c: c["id"])
 
@@ -231,9 +237,9 @@ class Convergence(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 2), others=st.sets(st.integers(0, 2), max_size=2))
     def create_group(self, who: int, others: set[int]) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         ids = [self.clients[i].account.id for i in sorted(others - {who})] or [client.account.id]
         body = {"kind": "group", "title": f"Group {next(_names)}", "participant_ids": ids}
         assert self._call(client, "POST", "/conversations", json=body).status_code == 201
@@ -246,9 +252,9 @@ class Convergence(RuleBasedStateMachine):
         mention=st.sets(st.integers(0, 2), max_size=3),
     )
     def send(self, who: int, which: int, reply: bool, mention: set[int]) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         conversations = self._conversations(client)
         if not conversations:
             return
@@ -266,9 +272,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.messages for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def read(self, who: int, which: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         held = [(cid, m) for cid, ms in client.state.messages.items() for m in ms]
         if not held:
             return
@@ -279,9 +285,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.conversations for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def rename(self, who: int, which: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             cid = _pick(groups, which)["id"]
@@ -291,9 +297,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.conversations for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), whom=st.integers(0, 2))
     def add_participant(self, who: int, which: int, whom: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             cid = _pick(groups, which)["id"]
@@ -304,9 +310,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.conversations for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), whom=st.integers(0, 2))
     def remove_participant(self, who: int, which: int, whom: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         groups = [c for c in self._conversations(client) if c["kind"] == "group"]
         if groups:
             conversation = _pick(groups, which)
@@ -317,9 +323,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.conversations for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def delete_conversation(self, who: int, which: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         owned = [c for c in self._conversations(client) if c["owner_id"] == client.account.id]
         if owned:
             cid = _pick(owned, which)["id"]
@@ -336,9 +342,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.messages for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def edit(self, who: int, which: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         mine = self._standing(client, mine=True)
         if mine:
             cid, message = _pick(mine, which)
@@ -349,9 +355,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.messages for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99))
     def delete_message(self, who: int, which: int) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         mine = self._standing(client, mine=True)
         if mine:
             cid, message = _pick(mine, which)
@@ -361,9 +367,9 @@ class Convergence(RuleBasedStateMachine):
     @precondition(lambda self: any(c.state.messages for c in self.clients))
     @rule(who=st.integers(0, 2), which=st.integers(0, 99), pin=st.booleans())
     def pin(self, who: int, which: int, pin: bool) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         held = [(cid, m) for cid, ms in sorted(client.state.messages.items()) for m in ms]
         if held:
             cid, message = _pick(held, which)
@@ -378,9 +384,9 @@ class Convergence(RuleBasedStateMachine):
         add=st.booleans(),
     )
     def react(self, who: int, which: int, emoji: str, add: bool) -> None:
-        client = self.clients[who]
-        if client.socket is None:
-            return  # away: it acts again once back (its state may be stale meanwhile)
+        client = self._present(who)
+        if client is None:
+            return
         standing = self._standing(client, mine=False)
         if standing:
             cid, message = _pick(standing, which)
